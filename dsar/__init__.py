@@ -1,0 +1,67 @@
+"""dsar: a router for GDPR data-subject rights requests.
+
+`create_app()` builds the Flask app; each subsystem binds itself with `init_app`.
+Nothing connects to a database or Redis at import time.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    from dsar import settings
+
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    app.config.update(
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,  # a request body over 1 MiB is refused with a 413
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    app.config.from_pyfile("dsar.cfg", silent=True)
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from dsar.extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+
+    from dsar import api, commands
+
+    api.init_app(app)
+    commands.init_app(app)
+
+    @app.get("/")
+    def home():
+        return {"service": "dsar", "version": __version__, "api": "/api/v1/docs"}
+
+    @app.get("/healthz")
+    def health():
+        return {"ok": True}
+
+    return app
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """Foreign keys on, and WAL so the demo's web server and commands can share the file."""
+    from sqlalchemy import event
+
+    from dsar.extensions import db
+
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()

@@ -1,0 +1,162 @@
+"""API schemas: input schemas (strict, unknown fields refused) kept apart from output."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from dsar.identities import IDENTITY_KINDS
+from dsar.lifecycle import Status
+from dsar.models.rights import RIGHT_NAMES
+
+CHANNELS = ("api", "email", "form", "post", "phone", "opengdpr")
+REJECTION_GROUNDS = ("manifestly_unfounded", "excessive", "identity_not_established")
+
+
+class IdentityIn(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(IDENTITY_KINDS),
+                         metadata={"description": "what kind of identifier"})
+    value = fields.String(required=True, validate=validate.Length(min=1, max=320))
+
+    @validates_schema
+    def check_value(self, data, **kwargs):
+        if data["type"] == "email":
+            try:
+                validate.Email()(data["value"].strip())
+            except ValidationError:
+                raise ValidationError("not a valid email address", "value") from None
+
+
+class RequestCreate(Schema):
+    controller = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "Controller id. Operators choose it (or leave it out to let routing decide); "
+                       "a controller's token may only name its own controller."})
+    rights = fields.List(fields.String(validate=validate.OneOf(RIGHT_NAMES)), required=True,
+                         validate=validate.Length(min=1, max=len(RIGHT_NAMES)))
+    identities = fields.List(fields.Nested(IdentityIn), required=True, validate=validate.Length(min=1, max=20))
+    details = fields.String(load_default="", validate=validate.Length(max=20000),
+                            metadata={"description": "the subject's own words"})
+    corrections = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
+                              values=fields.String(validate=validate.Length(max=2000)),
+                              validate=validate.Length(max=50),
+                              metadata={"description": "for rectification: field → corrected value"})
+    channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
+    language = fields.String(validate=validate.Regexp(r"^[a-z]{2}$", error="an ISO 639-1 code such as 'fr'"))
+    received_at = fields.AwareDateTime(metadata={
+        "description": "when the subject's request was first received anywhere in the chain "
+                       "(RFC 3339 with offset); defaults to now; never restamped"})
+    identity_verified = fields.Boolean(load_default=False, metadata={
+        "description": "the caller has already verified the subject's identity"})
+    recipients = fields.List(fields.Email(), load_default=list, validate=validate.Length(max=20),
+                             metadata={"description": "addresses the request was sent to (routing)"})
+    form = fields.String(validate=validate.Length(min=1, max=64))
+
+    @validates_schema
+    def check_rights(self, data, **kwargs):
+        rights = data.get("rights") or []
+        if len(set(rights)) != len(rights):
+            raise ValidationError("each right once", "rights")
+        if "rectification" in rights and not data.get("corrections") and not data.get("details", "").strip():
+            raise ValidationError("say what to correct, in corrections or details", "corrections")
+
+
+class ActionIn(Schema):
+    """Body of POST /requests/{reference}/{action}; each action reads the fields it needs."""
+
+    reason = fields.String(validate=validate.Length(max=5000), metadata={
+        "description": "required for request-information, reject, extend, cancel, mark-duplicate"})
+    grounds = fields.String(validate=validate.OneOf(REJECTION_GROUNDS), metadata={"description": "reject only"})
+    instruction = fields.String(validate=validate.Length(max=5000), metadata={"description": "approve: the documented instruction"})
+    assignee = fields.String(allow_none=True, validate=validate.Length(max=120))
+    text = fields.String(validate=validate.Length(max=20000), metadata={"description": "note"})
+    controller = fields.String(validate=validate.Length(max=64), metadata={"description": "route"})
+    duplicate_of = fields.String(validate=validate.Length(max=20), metadata={"description": "mark-duplicate"})
+    summary = fields.String(validate=validate.Length(max=5000), metadata={"description": "complete"})
+
+
+class ListQuery(Schema):
+    status = fields.List(fields.String(validate=validate.OneOf([s.value for s in Status])))
+    controller = fields.String(validate=validate.Length(max=64))
+    right = fields.String(validate=validate.OneOf(RIGHT_NAMES))
+    due_before = fields.Date(metadata={"description": "statutory due date strictly before this date"})
+    overdue = fields.Boolean()
+    assignee = fields.String(validate=validate.Length(max=120))
+    cursor = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ClockOut(Schema):
+    name = fields.String()
+    started_on = fields.Date(allow_none=True)
+    due = fields.Date(allow_none=True)
+    state = fields.String(metadata={"enum": ["running", "paused", "met", "missed"]})
+    days_left = fields.Integer(allow_none=True)
+    extended = fields.Boolean()
+
+
+class IdentityOut(Schema):
+    type = fields.String(attribute="kind")
+    value = fields.String()
+
+
+class EventOut(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String()
+    kind = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    data = fields.Dict()
+    hash = fields.String()
+
+
+class RequestOut(Schema):
+    reference = fields.String()
+    controller = fields.String(attribute="controller_id", allow_none=True)
+    status = fields.String()
+    verification = fields.String()
+    rights = fields.List(fields.String())
+    channel = fields.String()
+    language = fields.String(allow_none=True)
+    details = fields.String()
+    corrections = fields.Dict(allow_none=True)
+    identities = fields.List(fields.Nested(IdentityOut))
+    received_at = fields.DateTime()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    assignee = fields.String(allow_none=True)
+    extended = fields.Boolean()
+    extension_reason = fields.String(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+    via_controller = fields.Boolean()
+    routing = fields.Dict()
+    parent = fields.Function(lambda r: r.parent.reference if r.parent else None, allow_none=True)
+    statutory_due = fields.Date(allow_none=True)
+    clocks = fields.Dict(keys=fields.String(), values=fields.Nested(ClockOut))
+
+
+class RequestDetailOut(RequestOut):
+    timeline = fields.List(fields.Nested(EventOut))
+
+
+class RequestPage(Schema):
+    items = fields.List(fields.Nested(RequestOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ControllerOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    is_operator = fields.Boolean()
+    country = fields.String()
+    subdivision = fields.String(allow_none=True)
+    timezone = fields.String()
+    language = fields.String()
+
+
+class ErrorBody(Schema):
+    code = fields.String()
+    message = fields.String()
+    fields = fields.Dict()
+
+
+class ErrorOut(Schema):
+    error = fields.Nested(ErrorBody)

@@ -1,0 +1,162 @@
+"""API views: thin; they parse, call the request service, and dump."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import date
+
+from flask import Blueprint, g, jsonify, request, url_for
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import selectinload
+
+from dsar import permissions
+from dsar.api import schemas
+from dsar.api.auth import authenticate
+from dsar.api.errors import ApiError
+from dsar.extensions import db
+from dsar.lifecycle import ACTIONS
+from dsar.models import Controller, Event, Request
+from dsar.models.rights import Right
+from dsar.requests import service
+from dsar.timeutil import now
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+PUBLIC_ENDPOINTS = {"api.openapi_document", "api.docs_page"}
+# URL form of each action the API exposes (internal steps such as start_fulfilment are not).
+API_ACTIONS = {name.replace("_", "-"): name for name in (
+    "verify", "request_information", "approve", "reject", "extend", "cancel", "assign", "note",
+    "route", "forward", "complete", "complete_partially", "answer", "close", "mark_duplicate",
+)}
+assert set(API_ACTIONS.values()) <= set(ACTIONS)
+
+_create = schemas.RequestCreate()
+_action = schemas.ActionIn()
+_list_query = schemas.ListQuery()
+_out = schemas.RequestOut()
+_detail = schemas.RequestDetailOut()
+_controllers = schemas.ControllerOut(many=True)
+_events = schemas.EventOut(many=True)
+
+
+@bp.before_request
+def require_token():
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        authenticate()
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "bad_request", "the body must be a JSON object (Content-Type: application/json)")
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    return body
+
+
+def _principal() -> permissions.Principal:
+    return g.principal
+
+
+def _dump(req: Request, *, detail: bool = False) -> dict:
+    body = (_detail if detail else _out).dump(req)
+    body["clocks"] = {name: clock.as_dict() | {"name": name} for name, clock in service.clocks_of(req).items()}
+    if detail:
+        body["timeline"] = _events.dump(db.session.scalars(
+            select(Event).where(Event.request_id == req.id).order_by(Event.seq)))
+    return body
+
+
+@bp.get("/controllers")
+def list_controllers():
+    """The controllers the caller may act for."""
+    principal = _principal()
+    statement = select(Controller).order_by(Controller.id)
+    if not principal.is_operator:
+        statement = statement.where(Controller.id == principal.controller_id)
+    return jsonify({"items": _controllers.dump(db.session.scalars(statement))})
+
+
+@bp.post("/requests")
+def create_request():
+    data = _create.load(_json_body())
+    created = service.create_request(
+        service.NewRequest(
+            rights=data["rights"], identities=[(i["type"], i["value"]) for i in data["identities"]],
+            channel=data["channel"], controller_id=data.get("controller"), details=data["details"],
+            corrections=data.get("corrections"), language=data.get("language"),
+            received_at=data.get("received_at"), identity_verified=data["identity_verified"],
+            recipients=data["recipients"], form=data.get("form"),
+        ),
+        _principal(),
+    )
+    body = _dump(created[0])
+    body["split_into"] = [r.reference for r in created[1:]]
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.read_request", reference=created[0].reference)
+    return response
+
+
+def _decode_cursor(cursor: str) -> tuple[date, int]:
+    try:
+        due, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"==="))
+        return date.fromisoformat(due), int(last_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise ApiError(400, "bad_request", "the cursor is not one this API returned") from None
+
+
+def _encode_cursor(req: Request) -> str:
+    return base64.urlsafe_b64encode(json.dumps([req.urgency_on.isoformat(), req.id]).encode()).decode().rstrip("=")
+
+
+@bp.get("/requests")
+def list_requests():
+    """The caller's requests, most urgent first (overdue, then nearest due clock)."""
+    args = request.args.to_dict()
+    if "status" in args:
+        args["status"] = [s for s in args["status"].split(",") if s]
+    query = _list_query.load(args)
+    principal = _principal()
+    statement = permissions.scope(principal, select(Request))
+    if query.get("status"):
+        statement = statement.where(Request.status.in_(query["status"]))
+    if "controller" in query:
+        statement = statement.where(Request.controller_id == query["controller"])
+    if "right" in query:
+        statement = statement.where(Request.rights_mask.op("&")(Right(query["right"]).bit) != 0)
+    if "due_before" in query:
+        statement = statement.where(Request.statutory_due < query["due_before"])
+    if "overdue" in query:
+        today = now().date()
+        statement = statement.where(Request.urgency_on < today if query["overdue"] else Request.urgency_on >= today)
+    if "assignee" in query:
+        statement = statement.where(Request.assignee == query["assignee"])
+    if "cursor" in query:
+        statement = statement.where(tuple_(Request.urgency_on, Request.id) > _decode_cursor(query["cursor"]))
+    limit = query["limit"]
+    rows = db.session.scalars(
+        statement.options(selectinload(Request.identities), selectinload(Request.pauses),
+                          selectinload(Request.controller), selectinload(Request.parent))
+        .order_by(Request.urgency_on, Request.id).limit(limit + 1)
+    ).all()
+    page = rows[:limit]
+    return jsonify({
+        "items": [_dump(r) for r in page],
+        "next_cursor": _encode_cursor(page[-1]) if len(rows) > limit else None,
+    })
+
+
+@bp.get("/requests/<reference>")
+def read_request(reference: str):
+    return jsonify(_dump(service.get_request(reference, _principal()), detail=True))
+
+
+@bp.post("/requests/<reference>/<action>")
+def act_on_request(reference: str, action: str):
+    if action not in API_ACTIONS:
+        raise ApiError(404, "not_found", f"no action {action!r}; actions: {', '.join(sorted(API_ACTIONS))}")
+    payload = _action.load(_json_body() if request.content_length else {})
+    req = service.perform(reference, API_ACTIONS[action], _principal(), payload)
+    return jsonify(_dump(req, detail=True))

@@ -1,0 +1,100 @@
+"""Hash-chained, append-only events per request.
+
+An event's hash is SHA-256 over the previous hash and a canonical JSON of the event's
+content (request reference, sequence number, time, actor, kind, statuses, data). The
+first event of a request chains to GENESIS. Verification recomputes every chain and
+names the first broken link, so an edit, an insertion or a deletion shows.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from dsar.extensions import db
+from dsar.models import Event, Request
+
+GENESIS = "0" * 64
+
+
+def event_hash(prev_hash: str, reference: str, seq: int, at: datetime, actor: str, kind: str,
+               from_status: str | None, to_status: str | None, data: dict) -> str:
+    content = json.dumps(
+        [reference, seq, at.isoformat(timespec="microseconds"), actor, kind, from_status, to_status, data],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str,
+    )
+    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
+
+
+def record(request: Request, *, actor: str, kind: str, at: datetime, data: dict | None = None,
+           from_status: str | None = None, to_status: str | None = None,
+           chain_head: tuple[int, str] | None = None) -> Event:
+    """Append one event to `request`'s chain (added to the session, not committed).
+
+    `chain_head` is (last seq, last hash) when the caller already knows it, e.g. several
+    events recorded for a new request in one transaction; otherwise it is read. Callers
+    lock the request row first so two writers cannot fork the chain.
+    """
+    if chain_head is None:
+        last = db.session.execute(
+            select(Event.seq, Event.hash).where(Event.request_id == request.id)
+            .order_by(Event.seq.desc()).limit(1)
+        ).first()
+        chain_head = (last.seq, last.hash) if last else (0, GENESIS)
+    seq, prev = chain_head[0] + 1, chain_head[1]
+    data = data or {}
+    event = Event(
+        request_id=request.id, seq=seq, at=at, actor=actor, kind=kind, from_status=from_status,
+        to_status=to_status, data=data, prev_hash=prev,
+        hash=event_hash(prev, request.reference, seq, at, actor, kind, from_status, to_status, data),
+    )
+    db.session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    reference: str
+    seq: int
+    event_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event #{self.seq}" + (f" (id {self.event_id})" if self.event_id else "")
+        return f"{self.reference}: {where}: {self.problem}"
+
+
+def verify_chains() -> tuple[int, int, list[BrokenLink]]:
+    """Check every request's chain. Returns (requests checked, events checked, first break per chain)."""
+    broken: list[BrokenLink] = []
+    requests = events = 0
+    current: tuple[int, str, str, int] | None = None  # request id, reference, last hash, last seq
+    rows = db.session.execute(
+        select(Event, Request.reference).join(Request, Request.id == Event.request_id)
+        .order_by(Event.request_id, Event.seq)
+    )
+    failed: set[int] = set()
+    for event, reference in rows:
+        events += 1
+        if current is None or current[0] != event.request_id:
+            requests += 1
+            current = (event.request_id, reference, GENESIS, 0)
+        if event.request_id in failed:
+            continue
+        _, _, prev_hash, prev_seq = current
+        problem = None
+        if event.seq != prev_seq + 1:
+            problem = f"sequence jumps from #{prev_seq} to #{event.seq}: an event was removed"
+        elif event.prev_hash != prev_hash:
+            problem = "does not chain to the previous event: an earlier event was changed or removed"
+        elif event.hash != event_hash(event.prev_hash, reference, event.seq, event.at, event.actor,
+                                      event.kind, event.from_status, event.to_status, event.data):
+            problem = "content does not match its hash: this event was changed"
+        if problem:
+            broken.append(BrokenLink(reference, event.seq, event.id, problem))
+            failed.add(event.request_id)
+        current = (event.request_id, reference, event.hash, event.seq)
+    return requests, events, broken

@@ -1,0 +1,1 @@
+"""Requests: creating them, acting on them, and reading their clocks."""

@@ -1,0 +1,266 @@
+"""Creating requests and acting on them: the only code that changes a request's state.
+
+Every change is checked against the lifecycle table, recorded as an audit event with
+its actor, and committed here; views and jobs call these functions and never write
+`Request.status` themselves.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from dsar import audit, lifecycle, permissions
+from dsar.audit.chain import GENESIS
+from dsar.extensions import db
+from dsar.identities import normalize
+from dsar.lifecycle import Status, TransitionRefused
+from dsar.models import Controller, Pause, Request, SubjectIdentity
+from dsar.permissions import Principal
+from dsar.requests.clocks import request_clocks, urgency
+from dsar.requests.references import new_reference, new_status_token
+from dsar.routing import RoutingInput, decide
+from dsar.timeutil import now as current_time
+from dsar.clocks import extension_allowed
+
+
+class NotFound(Exception):
+    """No such request, or not one the caller may see (the same answer, on purpose)."""
+
+
+class Invalid(Exception):
+    """An action's input that is well-formed but not acceptable here."""
+
+    def __init__(self, message: str, field_name: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field_name
+
+
+@dataclass
+class NewRequest:
+    rights: list[str]
+    identities: list[tuple[str, str]]
+    channel: str = "api"
+    controller_id: str | None = None
+    details: str = ""
+    corrections: dict | None = None
+    language: str | None = None
+    received_at: datetime | None = None
+    identity_verified: bool = False
+    recipients: list[str] = field(default_factory=list)
+    form: str | None = None
+
+
+def _operator() -> Controller:
+    return db.session.scalars(select(Controller).where(Controller.is_operator)).one()
+
+
+def _touch(request: Request, operator: Controller, at: datetime) -> None:
+    request.updated_at = at
+    request.urgency_on, request.statutory_due = urgency(request_clocks(request, operator, at))
+
+
+def create_request(data: NewRequest, principal: Principal, *, now: datetime | None = None) -> list[Request]:
+    """File a request; route it; split it when several controllers hold data.
+
+    Returns the requests created (the original first). The caller's own controller, if
+    its token is scoped to one, is the controller: the client instructing us (flow 3).
+    """
+    now = now or current_time()
+    permissions.check_create(principal, data.controller_id)
+    controllers = list(db.session.scalars(select(Controller).order_by(Controller.id)))
+    by_id = {c.id: c for c in controllers}
+    operator = next(c for c in controllers if c.is_operator)
+    if data.controller_id is not None and data.controller_id not in by_id:
+        raise Invalid(f"unknown controller {data.controller_id!r}", "controller")
+    if data.received_at is not None and data.received_at > now:
+        raise Invalid("received_at is in the future", "received_at")
+
+    identities: dict[str, list[str]] = {}
+    for kind, value in data.identities:
+        identities.setdefault(kind, []).append(normalize(kind, value))
+    decision = decide(
+        RoutingInput(
+            caller_controller_id=principal.controller_id,
+            named_controller_id=data.controller_id if principal.is_operator else None,
+            recipients=data.recipients, form=data.form, text=data.details, identities=identities,
+        ),
+        controllers,
+    )
+    via_controller = principal.controller_id is not None
+    targets: list[str | None] = list(decision.controller_ids) or [None]
+    created: list[Request] = []
+    for controller_id in targets:
+        request = Request(
+            reference=new_reference(), status_token_hash=new_status_token()[1],
+            controller=by_id.get(controller_id) if controller_id else None,
+            controller_id=controller_id, status=Status.RECEIVED.value, rights=data.rights,
+            channel=data.channel, language=data.language, details=data.details,
+            corrections=data.corrections, via_controller=via_controller,
+            routing=decision.as_dict(), received_at=data.received_at or now, created_at=now,
+            # The client's request reaching us is its instruction: the processor SLA starts.
+            instructed_at=now if via_controller else None,
+            parent=created[0] if created else None,
+            identities=[SubjectIdentity(kind=k, value=v.strip(), normalized=normalize(k, v))
+                        for k, v in data.identities],
+        )
+        db.session.add(request)
+        created.append(request)
+    plans = []
+    for request in created:
+        events = [("received", None, Status.RECEIVED.value, {
+            "channel": data.channel, "rights": request.rights, "routing": decision.as_dict(),
+            **({"split_from": created[0].reference} if request is not created[0] else {}),
+            **({"split_into": [r.reference for r in created[1:]]} if len(created) > 1 and request is created[0] else {}),
+        })]
+        if data.identity_verified:
+            request.verification = "verified"
+            after = Status.ROUTED if request.controller_id else Status.UNROUTABLE
+            events.append(("verify", Status.RECEIVED.value, Status.VERIFIED.value,
+                           {"reason": "identity verified by the caller"}))
+            events.append(("route" if request.controller_id else "mark_unroutable",
+                           Status.VERIFIED.value, after.value, {"routing": decision.as_dict()}))
+            request.status = after.value
+        request.updated_at = now
+        _touch(request, operator, now)  # before the INSERT, so no UPDATE follows it
+        plans.append((request, events))
+    db.session.flush()  # ids for the events
+
+    for request, events in plans:
+        head = (0, GENESIS)
+        for kind, before, after_status, payload in events:
+            event = audit.record(request, actor=principal.actor, kind=kind, at=now, data=payload,
+                                 from_status=before, to_status=after_status, chain_head=head)
+            head = (event.seq, event.hash)
+    db.session.commit()
+    return created
+
+
+def get_request(reference: str, principal: Principal, *, for_update: bool = False) -> Request:
+    statement = permissions.scope(principal, select(Request).where(Request.reference == reference))
+    if for_update:
+        statement = statement.with_for_update()
+    request = db.session.scalars(statement).one_or_none()
+    if request is None:
+        raise NotFound(f"no request {reference}")
+    return request
+
+
+def _require(payload: dict, key: str, what: str) -> str:
+    value = (payload.get(key) or "").strip() if isinstance(payload.get(key), str) else ""
+    if not value:
+        raise Invalid(f"{what} is required", key)
+    return value
+
+
+def perform(reference: str, action: str, principal: Principal, payload: dict | None = None, *,
+            now: datetime | None = None) -> Request:
+    """Perform `action` on the request `reference` as `principal`.
+
+    Raises NotFound (invisible to the caller), permissions.Forbidden, Invalid, or
+    TransitionRefused (the request's state does not allow it).
+    """
+    now = now or current_time()
+    payload = payload or {}
+    if action not in lifecycle.ACTIONS:
+        raise Invalid(f"unknown action {action!r}", "action")
+    request = get_request(reference, principal, for_update=True)
+    permissions.check_action(principal, action, request)
+    operator = _operator()
+    before = request.status
+    after = lifecycle.next_status(action, before)
+    data: dict = {}
+    followups: list[tuple[str, str]] = []  # automatic next steps, recorded as their own events
+
+    if action == "request_information":
+        data["reason"] = _require(payload, "reason", "what information is needed")
+        request.pauses.append(Pause(started_at=now, reason=data["reason"]))
+        request.verification = "pending"
+    elif action == "verify":
+        data["reason"] = (payload.get("reason") or "identity confirmed").strip()
+        for pause in request.pauses:
+            if pause.ended_at is None:
+                pause.ended_at = now  # the month runs again from today (EDPB §159, ICO)
+                data["clock_resumed"] = True
+        request.verification = "verified"
+        followups.append(("route", "route") if request.controller_id else ("mark_unroutable", "mark_unroutable"))
+    elif action == "route":
+        controller_id = payload.get("controller") or request.controller_id
+        controller = db.session.get(Controller, controller_id) if isinstance(controller_id, str) else None
+        if controller is None:
+            raise Invalid("an existing controller id is required to route this request", "controller")
+        request.controller, request.controller_id = controller, controller.id
+        request.routing = {"controllers": [controller.id], "rule": "operator",
+                           "reason": payload.get("reason") or f"routed by {principal.name}"}
+        data["controller"] = controller.id
+    elif action == "forward":
+        request.forwarded_at = now
+        data["to"] = request.controller.contact_email if request.controller else None
+    elif action == "approve":
+        data["instruction"] = (payload.get("instruction") or "").strip() or "fulfil the request as asked"
+        request.instructed_at = request.instructed_at or now
+    elif action in ("complete", "complete_partially"):
+        request.fulfilled_at = now
+        data["summary"] = payload.get("summary") or ""
+    elif action == "answer":
+        request.answered_at = now
+    elif action == "reject":
+        grounds = payload.get("grounds")
+        if grounds not in ("manifestly_unfounded", "excessive", "identity_not_established"):
+            raise Invalid("grounds must be manifestly_unfounded, excessive or identity_not_established", "grounds")
+        data.update(grounds=grounds, reason=_require(payload, "reason", "the reasons given to the subject"))
+        request.rejection_reason = data["reason"]
+        request.answered_at = now  # Art. 12(4): the refusal is the answer, due within the month
+    elif action == "close":
+        request.closed_at = now
+    elif action in ("cancel", "mark_duplicate"):
+        data["reason"] = _require(payload, "reason", "a reason")
+        if action == "mark_duplicate":
+            original = get_request(_require(payload, "duplicate_of", "the reference of the original"), principal)
+            if original.id == request.id:
+                raise Invalid("a request cannot duplicate itself", "duplicate_of")
+            request.duplicate_of_id = original.id
+            data["duplicate_of"] = original.reference
+        request.closed_at = now
+    elif action == "extend":
+        data["reason"] = _require(payload, "reason", "the reasons for the extension, told to the subject")
+        if request.extended:
+            raise TransitionRefused("the deadline was already extended; GDPR Art. 12(3) allows one extension of two months")
+        calendar = (request.controller or operator).calendar
+        pauses = [(p.started_at, p.ended_at) for p in request.pauses]
+        if not extension_allowed(calendar, request.received_at, pauses=pauses, now=now):
+            first = request_clocks(request, operator, now)["statutory"]
+            raise TransitionRefused(
+                "an extension must be decided and told to the subject within the first month "
+                f"(Art. 12(3)); {'the clock is paused' if first.due is None else 'that month ended on ' + first.due.isoformat()}"
+            )
+        request.extended, request.extension_reason = True, data["reason"]
+    elif action == "assign":
+        assignee = payload.get("assignee")
+        if assignee is not None and (not isinstance(assignee, str) or not assignee.strip()):
+            raise Invalid("assignee must be a name, or null to unassign", "assignee")
+        request.assignee = assignee.strip() if assignee else None
+        data["assignee"] = request.assignee
+    elif action == "note":
+        data["text"] = _require(payload, "text", "the note's text")
+
+    request.status = after.value
+    event = audit.record(request, actor=principal.actor, kind=action, at=now, data=data,
+                         from_status=before if after.value != before else None,
+                         to_status=after.value if after.value != before else None)
+    head = (event.seq, event.hash)
+    for kind, followup in followups:
+        nxt = lifecycle.next_status(followup, request.status)
+        event = audit.record(request, actor=principal.actor, kind=kind, at=now,
+                             data={"routing": request.routing}, from_status=request.status,
+                             to_status=nxt.value, chain_head=head)
+        head = (event.seq, event.hash)
+        request.status = nxt.value
+    _touch(request, operator, now)
+    db.session.commit()
+    return request
+
+
+def clocks_of(request: Request, now: datetime | None = None) -> dict:
+    return request_clocks(request, _operator(), now or current_time())

@@ -1,0 +1,136 @@
+"""Test fixtures: a fresh database per run (PostgreSQL; SQLite only as a laptop fallback),
+migrated with the real migrations and loaded with the demo register.
+
+`DSAR_TEST_POSTGRES` is the server to create the run's database on (default: the local
+one). When it cannot be reached, the run stops with an error under CI (`CI` set) and
+falls back to SQLite, loudly, elsewhere.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+POSTGRES = os.environ.get("DSAR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+# Every table a test may fill; the register's tables are loaded once per run and kept.
+REQUEST_TABLES = ("events", "pauses", "subject_identities", "tasks", "messages", "requests", "api_tokens")
+
+
+def _postgres_database() -> tuple[str, callable] | None:
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            name = f"dsar_test_{uuid.uuid4().hex[:12]}"
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        return None
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return str(sa.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)), drop
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """(url, backend, template file for SQLite) of a migrated database holding the demo register."""
+    created = _postgres_database()
+    if created is None:
+        if os.environ.get("CI"):
+            pytest.exit(f"PostgreSQL is required in CI and {POSTGRES} cannot be reached", returncode=3)
+        print(f"\n*** PostgreSQL not reachable at {POSTGRES}: falling back to SQLite for this run ***")
+        folder = tmp_path_factory.mktemp("db")
+        url, drop, backend = f"sqlite:///{folder / 'dsar.sqlite3'}", (lambda: None), "sqlite"
+    else:
+        (url, drop), backend = created, "postgresql"
+
+    from flask_migrate import upgrade
+
+    from dsar import create_app
+    from dsar.extensions import db
+    from dsar.register import load_register
+    from dsar.register.sync import sync_register
+    from dsar.settings import DEMO_REGISTER
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        sync_register(load_register(DEMO_REGISTER))
+        db.engine.dispose()
+    template = None
+    if backend == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        template = path.with_suffix(".template")
+        shutil.copy(path, template)
+    yield url, backend, template
+    drop()
+
+
+@pytest.fixture
+def app(database):
+    url, backend, template = database
+    from dsar import create_app
+    from dsar.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if backend == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {', '.join(REQUEST_TABLES)} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+    if template is not None:
+        shutil.copy(template, url.removeprefix("sqlite:///"))
+
+
+@pytest.fixture
+def backend(database) -> str:
+    return database[1]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo register's controllers: the operator and its clients by country."""
+    from dsar.extensions import db
+    from dsar.models import Controller
+
+    with app.app_context():
+        controllers = db.session.scalars(sa.select(Controller).order_by(Controller.id)).all()
+        operator = next(c for c in controllers if c.is_operator)
+        clients = [c for c in controllers if not c.is_operator]
+        by_country = {}
+        for c in clients:
+            by_country.setdefault(c.country, c)
+        return {"operator": operator, "clients": clients, "by_country": by_country}
+
+
+@pytest.fixture
+def token(app):
+    """token(role, controller_id=None) -> Authorization headers for a fresh API token."""
+    from dsar.api.auth import create_token
+    from dsar.models import Role
+
+    def make(role: str, controller_id: str | None = None, label: str = "") -> dict:
+        with app.app_context():
+            value = create_token(Role(role), controller_id, label or f"{role}-{controller_id or 'op'}")
+        return {"Authorization": f"Bearer {value}"}
+
+    return make
