@@ -44,9 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     def home():
         return {"service": "dsar", "version": __version__, "api": "/api/v1/docs"}
 
-    @app.get("/healthz")
-    def health():
-        return {"ok": True}
+    from dsar import health
+
+    app.register_blueprint(health.bp)
 
     return app
 

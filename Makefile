@@ -1,0 +1,30 @@
+# The two commands of the README. Each creates the virtual environment it needs.
+#   make demo  – the product on embedded defaults (SQLite, jobs in-process, demo register)
+#   make test  – the whole test suite (PostgreSQL and Redis on this machine)
+PYTHON ?= python3
+VENV   := .venv
+DSAR   := $(VENV)/bin/dsar
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: demo test venv
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(DSAR) db upgrade
+	$(DSAR) register sync
+	@echo "--- demo API tokens (shown once; only their hashes are stored) ---"
+	@echo "operator admin:        $$($(DSAR) tokens create --role operator_admin --label demo-operator)"
+	@echo "cabinet-martin (FR):   $$($(DSAR) tokens create --role controller_admin --controller cabinet-martin --label demo-martin)"
+	@echo "API reference:         http://$(HOST):$(PORT)/api/v1/docs"
+	$(DSAR) run --host $(HOST) --port $(PORT)
+
+test: venv
+	$(VENV)/bin/pytest
