@@ -26,5 +26,7 @@ demo: venv
 	@echo "API reference:         http://$(HOST):$(PORT)/api/v1/docs"
 	$(DSAR) run --host $(HOST) --port $(PORT)
 
+# The suite runs on PostgreSQL (production), then on SQLite (the demo's embedded default).
 test: venv
 	$(VENV)/bin/pytest
+	DSAR_TEST_BACKEND=sqlite $(VENV)/bin/pytest -q -p no:cacheprovider

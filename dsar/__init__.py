@@ -52,7 +52,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """Foreign keys on, and WAL so the demo's web server and commands can share the file."""
+    """Make SQLite safe for the demo's threaded server.
+
+    Foreign keys on; WAL so commands and the server share the file; and every
+    transaction opened with BEGIN IMMEDIATE, because SQLite ignores SELECT … FOR UPDATE:
+    without the write lock up front, two writers could both read a request's last audit
+    event and fork its hash chain (SQLAlchemy's documented pysqlite recipe).
+    """
     from sqlalchemy import event
 
     from dsar.extensions import db
@@ -60,8 +66,13 @@ def _sqlite_pragmas(app: Flask) -> None:
     with app.app_context():
         @event.listens_for(db.engine, "connect")
         def on_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
+
+        @event.listens_for(db.engine, "begin")
+        def on_begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

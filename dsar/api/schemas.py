@@ -1,6 +1,8 @@
 """API schemas: input schemas (strict, unknown fields refused) kept apart from output."""
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from dsar.identities import IDENTITY_KINDS
@@ -8,13 +10,30 @@ from dsar.lifecycle import Status
 from dsar.models.rights import RIGHT_NAMES
 
 CHANNELS = ("api", "email", "form", "post", "phone", "opengdpr")
+# C0 controls other than tab/newline/CR, and lone surrogates: valid JSON, but no
+# database stores them as text (PostgreSQL refuses NUL) and no person types them.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+class Text(fields.String):
+    """A string the database can store: refuses control characters and broken Unicode."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _UNSTORABLE.search(text):
+            raise ValidationError("contains control characters or invalid Unicode")
+        return text
 REJECTION_GROUNDS = ("manifestly_unfounded", "excessive", "identity_not_established")
 
 
+class Email(Text, fields.Email):
+    """An email address the database can store."""
+
+
 class IdentityIn(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(IDENTITY_KINDS),
+    type = Text(required=True, validate=validate.OneOf(IDENTITY_KINDS),
                          metadata={"description": "what kind of identifier"})
-    value = fields.String(required=True, validate=validate.Length(min=1, max=320))
+    value = Text(required=True, validate=validate.Length(min=1, max=320))
 
     @validates_schema
     def check_value(self, data, **kwargs):
@@ -26,28 +45,28 @@ class IdentityIn(Schema):
 
 
 class RequestCreate(Schema):
-    controller = fields.String(validate=validate.Length(min=1, max=64), metadata={
+    controller = Text(validate=validate.Length(min=1, max=64), metadata={
         "description": "Controller id. Operators choose it (or leave it out to let routing decide); "
                        "a controller's token may only name its own controller."})
-    rights = fields.List(fields.String(validate=validate.OneOf(RIGHT_NAMES)), required=True,
+    rights = fields.List(Text(validate=validate.OneOf(RIGHT_NAMES)), required=True,
                          validate=validate.Length(min=1, max=len(RIGHT_NAMES)))
     identities = fields.List(fields.Nested(IdentityIn), required=True, validate=validate.Length(min=1, max=20))
-    details = fields.String(load_default="", validate=validate.Length(max=20000),
+    details = Text(load_default="", validate=validate.Length(max=20000),
                             metadata={"description": "the subject's own words"})
-    corrections = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
-                              values=fields.String(validate=validate.Length(max=2000)),
+    corrections = fields.Dict(keys=Text(validate=validate.Length(min=1, max=100)),
+                              values=Text(validate=validate.Length(max=2000)),
                               validate=validate.Length(max=50),
                               metadata={"description": "for rectification: field → corrected value"})
-    channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
-    language = fields.String(validate=validate.Regexp(r"^[a-z]{2}$", error="an ISO 639-1 code such as 'fr'"))
+    channel = Text(load_default="api", validate=validate.OneOf(CHANNELS))
+    language = Text(validate=validate.Regexp(r"^[a-z]{2}$", error="an ISO 639-1 code such as 'fr'"))
     received_at = fields.AwareDateTime(metadata={
         "description": "when the subject's request was first received anywhere in the chain "
                        "(RFC 3339 with offset); defaults to now; never restamped"})
     identity_verified = fields.Boolean(load_default=False, metadata={
         "description": "the caller has already verified the subject's identity"})
-    recipients = fields.List(fields.Email(), load_default=list, validate=validate.Length(max=20),
+    recipients = fields.List(Email(), load_default=list, validate=validate.Length(max=20),
                              metadata={"description": "addresses the request was sent to (routing)"})
-    form = fields.String(validate=validate.Length(min=1, max=64))
+    form = Text(validate=validate.Length(min=1, max=64))
 
     @validates_schema
     def check_rights(self, data, **kwargs):
@@ -61,25 +80,25 @@ class RequestCreate(Schema):
 class ActionIn(Schema):
     """Body of POST /requests/{reference}/{action}; each action reads the fields it needs."""
 
-    reason = fields.String(validate=validate.Length(max=5000), metadata={
+    reason = Text(validate=validate.Length(max=5000), metadata={
         "description": "required for request-information, reject, extend, cancel, mark-duplicate"})
-    grounds = fields.String(validate=validate.OneOf(REJECTION_GROUNDS), metadata={"description": "reject only"})
-    instruction = fields.String(validate=validate.Length(max=5000), metadata={"description": "approve: the documented instruction"})
-    assignee = fields.String(allow_none=True, validate=validate.Length(max=120))
-    text = fields.String(validate=validate.Length(max=20000), metadata={"description": "note"})
-    controller = fields.String(validate=validate.Length(max=64), metadata={"description": "route"})
-    duplicate_of = fields.String(validate=validate.Length(max=20), metadata={"description": "mark-duplicate"})
-    summary = fields.String(validate=validate.Length(max=5000), metadata={"description": "complete"})
+    grounds = Text(validate=validate.OneOf(REJECTION_GROUNDS), metadata={"description": "reject only"})
+    instruction = Text(validate=validate.Length(max=5000), metadata={"description": "approve: the documented instruction"})
+    assignee = Text(allow_none=True, validate=validate.Length(max=120))
+    text = Text(validate=validate.Length(max=20000), metadata={"description": "note"})
+    controller = Text(validate=validate.Length(max=64), metadata={"description": "route"})
+    duplicate_of = Text(validate=validate.Length(max=20), metadata={"description": "mark-duplicate"})
+    summary = Text(validate=validate.Length(max=5000), metadata={"description": "complete"})
 
 
 class ListQuery(Schema):
-    status = fields.List(fields.String(validate=validate.OneOf([s.value for s in Status])))
-    controller = fields.String(validate=validate.Length(max=64))
-    right = fields.String(validate=validate.OneOf(RIGHT_NAMES))
+    status = fields.List(Text(validate=validate.OneOf([s.value for s in Status])))
+    controller = Text(validate=validate.Length(max=64))
+    right = Text(validate=validate.OneOf(RIGHT_NAMES))
     due_before = fields.Date(metadata={"description": "statutory due date strictly before this date"})
     overdue = fields.Boolean()
-    assignee = fields.String(validate=validate.Length(max=120))
-    cursor = fields.String(validate=validate.Length(max=200))
+    assignee = Text(validate=validate.Length(max=120))
+    cursor = Text(validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

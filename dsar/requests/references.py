@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 # Crockford's base32: no I, L, O, U, so a reference read aloud or retyped survives.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+REFERENCE_PATTERN = re.compile(r"DSR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+
+
+def is_reference(text: str) -> bool:
+    return REFERENCE_PATTERN.fullmatch(text) is not None
 
 
 def new_reference() -> str:

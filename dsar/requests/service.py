@@ -19,7 +19,7 @@ from dsar.lifecycle import Status, TransitionRefused
 from dsar.models import Controller, Pause, Request, SubjectIdentity
 from dsar.permissions import Principal
 from dsar.requests.clocks import request_clocks, urgency
-from dsar.requests.references import new_reference, new_status_token
+from dsar.requests.references import is_reference, new_reference, new_status_token
 from dsar.routing import RoutingInput, decide
 from dsar.timeutil import now as current_time
 from dsar.clocks import extension_allowed
@@ -138,6 +138,8 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
 
 
 def get_request(reference: str, principal: Principal, *, for_update: bool = False) -> Request:
+    if not is_reference(reference):
+        raise NotFound(f"no request {reference[:40]!r}: references look like DSR-7K3M-9QXP")
     statement = permissions.scope(principal, select(Request).where(Request.reference == reference))
     if for_update:
         statement = statement.with_for_update()
