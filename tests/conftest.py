@@ -138,3 +138,23 @@ def token(app):
         return {"Authorization": f"Bearer {value}"}
 
     return make
+
+
+SUBJECT_EMAIL = "subject@mail.example"
+
+
+@pytest.fixture
+def file_request(client):
+    """file_request(headers, days_ago=0, **fields) -> the created request's JSON (asserts 201)."""
+    from datetime import datetime, timedelta, timezone
+
+    def make(headers: dict, days_ago: int | None = None, **fields) -> dict:
+        body = {"rights": ["access"], "identities": [{"type": "email", "value": SUBJECT_EMAIL}]}
+        if days_ago is not None:
+            body["received_at"] = (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()
+        body.update(fields)
+        response = client.post("/api/v1/requests", json=body, headers=headers)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    return make

@@ -9,14 +9,6 @@ import pytest
 from dsar.lifecycle import ACTIONS, Status, TransitionRefused, next_status
 
 
-def _create(client, headers, **extra) -> dict:
-    body = {"rights": ["access"], "identities": [{"type": "email", "value": "ben@mail.example"}]}
-    body.update(extra)
-    response = client.post("/api/v1/requests", json=body, headers=headers)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
 def _act(client, headers, reference, action, **payload):
     return client.post(f"/api/v1/requests/{reference}/{action}", json=payload, headers=headers)
 
@@ -31,11 +23,11 @@ def test_every_action_refuses_the_states_it_does_not_start_from():
                     next_status(action.name, status.value)
 
 
-def test_end_to_end_verify_approve_extend_complete_answer_close(client, token, demo, runner):
+def test_end_to_end_verify_approve_extend_complete_answer_close(client, token, file_request, demo, runner):
     fr = demo["by_country"]["FR"]
     controller = token("controller_admin", fr.id, "claire")
     operator_bot = token("bot", None, "fulfilment-bot")
-    request = _create(client, controller)
+    request = file_request(controller)
     ref = request["reference"]
     assert request["status"] == "received"
 
@@ -83,11 +75,11 @@ def test_end_to_end_verify_approve_extend_complete_answer_close(client, token, d
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
 
 
-def test_asking_for_information_pauses_the_month_until_it_arrives(client, token, demo):
+def test_asking_for_information_pauses_the_month_until_it_arrives(client, token, file_request, demo):
     fr = demo["by_country"]["FR"]
     headers = token("controller_agent", fr.id)
     received = datetime.now(timezone.utc) - timedelta(days=20)
-    ref = _create(client, headers, received_at=received.isoformat())["reference"]
+    ref = file_request(headers, received_at=received.isoformat())["reference"]
     first_due = client.get(f"/api/v1/requests/{ref}", headers=headers).json["clocks"]["statutory"]["due"]
 
     assert _act(client, headers, ref, "request-information").status_code == 422
@@ -104,11 +96,11 @@ def test_asking_for_information_pauses_the_month_until_it_arrives(client, token,
     assert [e["kind"] for e in resumed.json["timeline"]][-3:] == ["request_information", "verify", "route"]
 
 
-def test_extension_after_the_first_month_is_refused(client, token, demo):
+def test_extension_after_the_first_month_is_refused(client, token, file_request, demo):
     es = demo["by_country"]["ES"]
     headers = token("controller_admin", es.id)
     received = datetime.now(timezone.utc) - timedelta(days=45)
-    ref = _create(client, headers, received_at=received.isoformat(), identity_verified=True)["reference"]
+    ref = file_request(headers, received_at=received.isoformat(), identity_verified=True)["reference"]
     response = _act(client, headers, ref, "extend", reason="complex")
     assert response.status_code == 409
     assert "within the first month" in response.json["error"]["message"]
@@ -117,10 +109,10 @@ def test_extension_after_the_first_month_is_refused(client, token, demo):
     assert listed[0]["clocks"]["statutory"]["state"] == "missed"
 
 
-def test_rejection_needs_grounds_and_reasons_then_closes(client, token, demo):
+def test_rejection_needs_grounds_and_reasons_then_closes(client, token, file_request, demo):
     de = demo["by_country"]["DE"]
     headers = token("controller_admin", de.id)
-    ref = _create(client, headers)["reference"]
+    ref = file_request(headers)["reference"]
     assert _act(client, headers, ref, "reject", reason="x").status_code == 422
     assert _act(client, headers, ref, "reject", grounds="excessive").status_code == 422
     rejected = _act(client, headers, ref, "reject", grounds="identity_not_established",
@@ -132,11 +124,11 @@ def test_rejection_needs_grounds_and_reasons_then_closes(client, token, demo):
     assert _act(client, headers, ref, "close").json["status"] == "closed"
 
 
-def test_cancel_assign_note_and_duplicate(client, token, demo):
+def test_cancel_assign_note_and_duplicate(client, token, file_request, demo):
     fr = demo["by_country"]["FR"]
     headers = token("controller_agent", fr.id, "dora")
-    first = _create(client, headers)["reference"]
-    second = _create(client, headers)["reference"]
+    first = file_request(headers)["reference"]
+    second = file_request(headers)["reference"]
     assigned = _act(client, headers, first, "assign", assignee="dora")
     assert assigned.json["assignee"] == "dora"
     assert client.get("/api/v1/requests?assignee=dora", headers=headers).json["items"][0]["reference"] == first
@@ -149,10 +141,10 @@ def test_cancel_assign_note_and_duplicate(client, token, demo):
     assert _act(client, headers, first, "assign", assignee="eve").status_code == 409
 
 
-def test_the_operator_routes_but_does_not_decide_for_a_client(client, token, demo):
+def test_the_operator_routes_but_does_not_decide_for_a_client(client, token, file_request, demo):
     fr = demo["by_country"]["FR"]
     operator = token("operator_agent")
-    ref = _create(client, operator, controller=fr.id)["reference"]
+    ref = file_request(operator, controller=fr.id)["reference"]
     response = _act(client, operator, ref, "approve")
     assert response.status_code == 403 and fr.name in response.json["error"]["message"]
     controller = token("controller_admin", fr.id)
@@ -164,9 +156,9 @@ def test_the_operator_routes_but_does_not_decide_for_a_client(client, token, dem
     assert _act(client, controller, ref, "approve").json["status"] == "approved"
 
 
-def test_the_operator_decides_its_own_processing(client, token, demo):
+def test_the_operator_decides_its_own_processing(client, token, file_request, demo):
     operator = token("operator_admin")
-    ref = _create(client, operator, controller=demo["operator"].id)["reference"]
+    ref = file_request(operator, controller=demo["operator"].id)["reference"]
     assert _act(client, operator, ref, "verify").json["status"] == "routed"
     body = _act(client, operator, ref, "approve").json
     assert body["status"] == "approved"

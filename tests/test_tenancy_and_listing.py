@@ -6,18 +6,9 @@ from datetime import datetime, timedelta, timezone
 from dsar.api.views import API_ACTIONS
 
 
-def _create(client, headers, days_ago=0, **extra) -> dict:
-    body = {"rights": ["access"], "identities": [{"type": "email", "value": "cy@mail.example"}],
-            "received_at": (datetime.now(timezone.utc) - timedelta(days=days_ago)).isoformat()}
-    body.update(extra)
-    response = client.post("/api/v1/requests", json=body, headers=headers)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def test_another_controllers_request_is_invisible_everywhere(client, token, demo):
+def test_another_controllers_request_is_invisible_everywhere(client, token, file_request, demo):
     fr, es = demo["by_country"]["FR"], demo["by_country"]["ES"]
-    mine = _create(client, token("controller_admin", fr.id))["reference"]
+    mine = file_request(token("controller_admin", fr.id))["reference"]
     for role in ("controller_admin", "controller_agent", "bot"):
         theirs = token(role, es.id)
         assert client.get(f"/api/v1/requests/{mine}", headers=theirs).status_code == 404
@@ -36,8 +27,8 @@ def test_another_controllers_request_is_invisible_everywhere(client, token, demo
     assert [e["kind"] for e in timeline] == ["received"]
 
 
-def test_operators_see_every_tenant(client, token, demo):
-    refs = {_create(client, token("bot", c.id))["reference"] for c in demo["clients"]}
+def test_operators_see_every_tenant(client, token, file_request, demo):
+    refs = {file_request(token("bot", c.id))["reference"] for c in demo["clients"]}
     for role in ("operator_admin", "operator_agent", "bot"):
         listed = {r["reference"] for r in client.get("/api/v1/requests", headers=token(role)).json["items"]}
         assert refs <= listed
@@ -45,10 +36,10 @@ def test_operators_see_every_tenant(client, token, demo):
     assert {c["id"] for c in controllers} == {c.id for c in demo["clients"]} | {demo["operator"].id}
 
 
-def test_list_is_most_urgent_first_and_pages_without_gaps(client, token, demo):
+def test_list_is_most_urgent_first_and_pages_without_gaps(client, token, file_request, demo):
     fr = demo["by_country"]["FR"]
     headers = token("controller_agent", fr.id)
-    created = [_create(client, headers, days_ago=d)["reference"] for d in (1, 40, 10, 25, 3, 33, 0)]
+    created = [file_request(headers, days_ago=d)["reference"] for d in (1, 40, 10, 25, 3, 33, 0)]
     seen, cursor, pages = [], None, 0
     while True:
         url = "/api/v1/requests?limit=3" + (f"&cursor={cursor}" if cursor else "")
@@ -67,11 +58,11 @@ def test_list_is_most_urgent_first_and_pages_without_gaps(client, token, demo):
     assert {r["reference"] for r in seen[:2]} == {created[1], created[5]}
 
 
-def test_filters(client, token, demo):
+def test_filters(client, token, file_request, demo):
     fr = demo["by_country"]["FR"]
     headers = token("controller_admin", fr.id)
-    old = _create(client, headers, days_ago=40, rights=["erasure"])["reference"]
-    new = _create(client, headers, days_ago=1, rights=["access", "portability"], identity_verified=True)["reference"]
+    old = file_request(headers, days_ago=40, rights=["erasure"])["reference"]
+    new = file_request(headers, days_ago=1, rights=["access", "portability"], identity_verified=True)["reference"]
 
     def refs(query: str) -> set[str]:
         response = client.get(f"/api/v1/requests?{query}", headers=headers)
@@ -89,7 +80,7 @@ def test_filters(client, token, demo):
     assert refs(f"controller={fr.id}") == {old, new}
 
 
-def test_bad_list_queries(client, token):
+def test_bad_list_queries(client, token, file_request):
     headers = token("operator_admin")
     for query, status in [("status=lost", 422), ("right=flying", 422), ("limit=0", 422), ("limit=abc", 422),
                           ("due_before=yesterday", 422), ("cursor=%%%%", 400), ("cursor=bm9wZQ", 400)]:

@@ -75,6 +75,7 @@ def verify_chains() -> tuple[int, int, list[BrokenLink]]:
     rows = db.session.execute(
         select(Event, Request.reference).join(Request, Request.id == Event.request_id)
         .order_by(Event.request_id, Event.seq)
+        .execution_options(yield_per=2000)  # stream: the trail outgrows memory long before disk
     )
     failed: set[int] = set()
     for event, reference in rows:
