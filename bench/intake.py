@@ -17,6 +17,8 @@ What it measures
        not cap the figures; `--client threads` to compare), the same total number of
        requests, started together after their own warm-up.
        -> requests/s, p50/p95/p99 latency (ms), errors.
+    3. floor (skip with `--no-floor`): sequential `GET /` on the same kind of connection:
+       what gunicorn + Flask cost without the database, i.e. the best the HTTP stack allows.
     For each phase it also reads, from /proc, the CPU time spent by the gunicorn
     workers, by the PostgreSQL backends of the bench database and by the client, per
     request: on a small machine all three share the same cores.
@@ -381,7 +383,7 @@ class RunResult:
 
 
 def run_requests(client: Client, principal: str, worker: int, first: int, count: int, deadline: float,
-                 result: RunResult | None, floor: bool = False) -> None:
+                 result: RunResult | None, floor: bool = False, stop=None) -> None:
     """Send `count` requests (bounded by `deadline`); record them in `result` unless warm-up.
 
     `floor`: GET / instead (no database, no token check): what gunicorn + Flask cost alone.
@@ -389,7 +391,7 @@ def run_requests(client: Client, principal: str, worker: int, first: int, count:
     expected = 200 if floor else 201
     consecutive_failures = 0
     for i in range(first, first + count):
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or (stop is not None and stop.is_set()):
             if result is not None:
                 result.truncated = True
             return
@@ -415,19 +417,19 @@ def run_requests(client: Client, principal: str, worker: int, first: int, count:
 
 
 def client_worker(worker: int, port: int, token: str, principal: str, warmup: int, count: int,
-                  barrier, results, deadline: float, timeout: float, in_process: bool) -> None:
+                  barrier, results, stop, deadline: float, timeout: float, in_process: bool) -> None:
     """One concurrent client: warm up, wait for the others, send `count` requests, report."""
     if not in_process:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     result = RunResult()
     client = Client(port, token, timeout)
     try:
-        run_requests(client, principal, worker, 0, warmup, deadline, None)
+        run_requests(client, principal, worker, 0, warmup, deadline, None, stop=stop)
         client.connects, client.kept_alive, client.retries = int(client.conn is not None), 0, 0
         barrier.wait(timeout=max(1.0, min(120.0, deadline - time.monotonic())))
         cpu0 = time.process_time() if not in_process else 0.0
         result.started = time.monotonic()
-        run_requests(client, principal, worker, warmup, count, deadline, result)
+        run_requests(client, principal, worker, warmup, count, deadline, result, stop=stop)
         result.finished = time.monotonic()
         result.client_cpu = time.process_time() - cpu0 if not in_process else 0.0
         result.connects, result.kept_alive, result.retries = client.connects, client.kept_alive, client.retries
@@ -518,16 +520,16 @@ def run_concurrent(args, port: int, token: str, dbname: str, server: Gunicorn, d
     warm = max(1, math.ceil(args.warmup / c))
     in_process = args.client == "threads"
     if in_process:
-        barrier, results = threading.Barrier(c + 1), queue.Queue()
+        barrier, results, stop = threading.Barrier(c + 1), queue.Queue(), threading.Event()
         workers = [threading.Thread(target=client_worker, daemon=True,
                                     args=(i + 1, port, token, args.principal, warm, counts[i], barrier, results,
-                                          deadline, args.timeout, True)) for i in range(c)]
+                                          stop, deadline, args.timeout, True)) for i in range(c)]
     else:
         ctx = multiprocessing.get_context("fork")
-        barrier, results = ctx.Barrier(c + 1), ctx.Queue()
+        barrier, results, stop = ctx.Barrier(c + 1), ctx.Queue(), ctx.Event()
         workers = [ctx.Process(target=client_worker, daemon=True,
                                args=(i + 1, port, token, args.principal, warm, counts[i], barrier, results,
-                                     deadline, args.timeout, False)) for i in range(c)]
+                                     stop, deadline, args.timeout, False)) for i in range(c)]
     collected: list[RunResult] = []
     try:
         for w in workers:
@@ -542,6 +544,13 @@ def run_concurrent(args, port: int, token: str, dbname: str, server: Gunicorn, d
         me1 = time.process_time()
         pg1 = cpu_snapshot(list(set(pg_pids) | set(postgres_backends(args, dbname))))
         gu1 = cpu_snapshot(server.worker_pids() or gu_pids)
+    except BaseException:  # Ctrl-C, SIGTERM, a broken barrier, a timeout: stop the clients now
+        stop.set()
+        barrier.abort()
+        for w in workers:
+            if isinstance(w, multiprocessing.process.BaseProcess) and w.is_alive():
+                w.terminate()
+        raise
     finally:
         for w in workers:
             w.join(timeout=10)
@@ -738,7 +747,7 @@ def print_report(report: dict) -> None:
     print(f"parameters  : N={p['requests']} measured (+{p['warmup']} warm-up), C={p['concurrency']} "
           f"{p['client']}, principal={p['principal']}, repeat={p['repeat']}, database {p['database']}", file=out)
     cols = ["server", "run", "phase", "req/s", "p50", "p95", "p99", "max", "errors", "conns", "keep-alive",
-            "srv cpu", "pg cpu", "cli cpu"]
+            "srv cpu", "pg cpu", "cli cpu", "busy%"]
     rows = []
     for run in report["runs"]:
         for ph in run["phases"]:
@@ -747,9 +756,10 @@ def print_report(report: dict) -> None:
                          f"{ph['errors']}/{ph['requests']}" + ("!" if ph["truncated"] else ""),
                          str(ph["connections_opened"]), ph["keep_alive"].split(" ")[0],
                          fmt(ph.get("server_cpu_ms_per_req")), fmt(ph.get("postgres_cpu_ms_per_req")),
-                         fmt(ph.get("client_cpu_ms_per_req"))])
+                         fmt(ph.get("client_cpu_ms_per_req")), fmt(ph.get("cpu_busy_pct_of_machine"))])
     widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(cols)]
-    print("\nlatencies in ms; cpu = CPU ms per request (gunicorn workers / PostgreSQL backends / client)", file=out)
+    print("\nlatencies in ms; cpu = CPU ms per request (gunicorn workers / PostgreSQL backends / client); "
+          "busy% = their CPU time over the phase as a share of all cores", file=out)
     print("  ".join(c.ljust(w) for c, w in zip(cols, widths)), file=out)
     print("  ".join("-" * w for w in widths), file=out)
     for r in rows:
@@ -819,7 +829,9 @@ def parse_args(argv=None):
     ap.add_argument("--concurrency", "-c", type=int, default=8, help="concurrent clients [8]")
     ap.add_argument("--client", choices=("processes", "threads"), default="processes",
                     help="concurrent clients as processes (no client GIL) or threads [processes]")
-    ap.add_argument("--workers", "-w", type=int, default=cpus + 1, help=f"gunicorn workers [cpu+1 = {cpus + 1}]")
+    # The intake is CPU-bound (~12 ms of Python per request, little waiting): one sync worker
+    # per core measured best on 2 cores; more workers or threads only add contention.
+    ap.add_argument("--workers", "-w", type=int, default=cpus, help=f"gunicorn workers [CPU count = {cpus}]")
     ap.add_argument("--worker-class", "-k", choices=("sync", "gthread"), default="sync", help="gunicorn worker class [sync]")
     ap.add_argument("--threads", type=int, default=None, help="threads per gthread worker [4]")
     ap.add_argument("--server", action="append", type=ServerSpec.parse, default=None, metavar="SPEC",
@@ -852,6 +864,8 @@ def parse_args(argv=None):
         ap.error("--concurrency at most 256")
     if not 0 <= args.warmup <= 100_000 or not 0 <= args.profile <= 100_000:
         ap.error("--warmup/--profile out of range")
+    if args.threads is not None and args.worker_class != "gthread" and args.server is None:
+        ap.error("--threads needs --worker-class gthread")
     if args.server is None:
         args.server = [ServerSpec(args.worker_class, args.workers,
                                   (args.threads or 4) if args.worker_class == "gthread" else 1)]
@@ -861,6 +875,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # Ctrl-C stops the run even when started from a shell that ignores SIGINT (`cmd &`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     t_start = time.monotonic()
     overall_deadline = t_start + args.time_limit
     dbname = f"dsar_bench_{secrets.token_hex(4)}"
