@@ -8,5 +8,7 @@ class Base(DeclarativeBase):
     """Declarative base shared by every model."""
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their state after commit: the service commits, then the view serialises
+# what it just wrote, without re-reading every row in a second transaction.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()

@@ -38,7 +38,7 @@ def record(request: Request, *, actor: str, kind: str, at: datetime, data: dict 
     events recorded for a new request in one transaction; otherwise it is read. Callers
     lock the request row first so two writers cannot fork the chain.
     """
-    if chain_head is None:
+    if chain_head is None:  # only an existing request (with an id) has a chain to read
         last = db.session.execute(
             select(Event.seq, Event.hash).where(Event.request_id == request.id)
             .order_by(Event.seq.desc()).limit(1)
@@ -47,7 +47,7 @@ def record(request: Request, *, actor: str, kind: str, at: datetime, data: dict 
     seq, prev = chain_head[0] + 1, chain_head[1]
     data = data or {}
     event = Event(
-        request_id=request.id, seq=seq, at=at, actor=actor, kind=kind, from_status=from_status,
+        request=request, seq=seq, at=at, actor=actor, kind=kind, from_status=from_status,
         to_status=to_status, data=data, prev_hash=prev,
         hash=event_hash(prev, request.reference, seq, at, actor, kind, from_status, to_status, data),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dsar.extensions import db
 from dsar.models.types import JSONType, UTCDateTime
@@ -30,3 +30,6 @@ class Event(db.Model):
     data: Mapped[dict] = mapped_column(JSONType, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    # Lets a new request and its first events go to the database in one flush.
+    request = relationship("Request")

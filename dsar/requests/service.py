@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import g
 from sqlalchemy import select
 
 from dsar import audit, lifecycle, permissions
@@ -53,7 +54,10 @@ class NewRequest:
 
 
 def _operator() -> Controller:
-    return db.session.scalars(select(Controller).where(Controller.is_operator)).one()
+    """The operator's own controller row, read once per app context (per HTTP request)."""
+    if "dsar_operator" not in g:
+        g.dsar_operator = db.session.scalars(select(Controller).where(Controller.is_operator)).one()
+    return g.dsar_operator
 
 
 def _touch(request: Request, operator: Controller, at: datetime) -> None:
@@ -71,7 +75,7 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
     permissions.check_create(principal, data.controller_id)
     controllers = list(db.session.scalars(select(Controller).order_by(Controller.id)))
     by_id = {c.id: c for c in controllers}
-    operator = next(c for c in controllers if c.is_operator)
+    operator = g.dsar_operator = next(c for c in controllers if c.is_operator)
     if data.controller_id is not None and data.controller_id not in by_id:
         raise Invalid(f"unknown controller {data.controller_id!r}", "controller")
     if data.received_at is not None and data.received_at > now:
@@ -101,7 +105,7 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
             routing=decision.as_dict(), received_at=data.received_at or now, created_at=now,
             # The client's request reaching us is its instruction: the processor SLA starts.
             instructed_at=now if via_controller else None,
-            parent=created[0] if created else None,
+            parent=created[0] if created else None, pauses=[],
             identities=[SubjectIdentity(kind=k, value=v.strip(), normalized=normalize(k, v))
                         for k, v in data.identities],
         )
@@ -125,8 +129,8 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
         request.updated_at = now
         _touch(request, operator, now)  # before the INSERT, so no UPDATE follows it
         plans.append((request, events))
-    db.session.flush()  # ids for the events
 
+    # Events hash the reference, not the id: they join the same flush as their request.
     for request, events in plans:
         head = (0, GENESIS)
         for kind, before, after_status, payload in events:
