@@ -111,31 +111,27 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
         )
         db.session.add(request)
         created.append(request)
-    plans = []
     for request in created:
-        events = [("received", None, Status.RECEIVED.value, {
+        steps = [("received", None, Status.RECEIVED.value, {
             "channel": data.channel, "rights": request.rights, "routing": decision.as_dict(),
             **({"split_from": created[0].reference} if request is not created[0] else {}),
             **({"split_into": [r.reference for r in created[1:]]} if len(created) > 1 and request is created[0] else {}),
         })]
         if data.identity_verified:
             request.verification = "verified"
-            after = Status.ROUTED if request.controller_id else Status.UNROUTABLE
-            events.append(("verify", Status.RECEIVED.value, Status.VERIFIED.value,
-                           {"reason": "identity verified by the caller"}))
-            events.append(("route" if request.controller_id else "mark_unroutable",
-                           Status.VERIFIED.value, after.value, {"routing": decision.as_dict()}))
-            request.status = after.value
+            routing_action = "route" if request.controller_id else "mark_unroutable"
+            for action, payload in (("verify", {"reason": "identity verified by the caller"}),
+                                    (routing_action, {"routing": decision.as_dict()})):
+                before = request.status
+                request.status = lifecycle.next_status(action, before).value
+                steps.append((action, before, request.status, payload))
         request.updated_at = now
         _touch(request, operator, now)  # before the INSERT, so no UPDATE follows it
-        plans.append((request, events))
-
-    # Events hash the reference, not the id: they join the same flush as their request.
-    for request, events in plans:
+        # Events hash the reference, not the id: they go out in the same flush as the request.
         head = (0, GENESIS)
-        for kind, before, after_status, payload in events:
+        for kind, before, after, payload in steps:
             event = audit.record(request, actor=principal.actor, kind=kind, at=now, data=payload,
-                                 from_status=before, to_status=after_status, chain_head=head)
+                                 from_status=before, to_status=after, chain_head=head)
             head = (event.seq, event.hash)
     db.session.commit()
     return created
