@@ -129,5 +129,6 @@ def test_unknown_routes_and_methods_answer_json(client, token):
     assert client.get("/api/v1/nothing-here", headers=headers).json["error"]["code"] == "not_found"
     response = client.delete("/api/v1/requests", headers=headers)
     assert response.status_code == 405 and response.json["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
     response = client.post("/api/v1/requests/DSR-0000-0000/fly", headers=headers)
     assert response.status_code == 404 and "actions:" in response.json["error"]["message"]

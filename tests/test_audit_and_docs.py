@@ -67,5 +67,8 @@ def test_openapi_document_describes_the_api(client):
     assert "erasure" in create["properties"]["rights"]["items"]["enum"]
     actions = spec["paths"]["/requests/{reference}/{action}"]["post"]["parameters"][1]["schema"]["enum"]
     assert {"verify", "approve", "reject", "extend", "cancel", "assign", "note", "request-information"} <= set(actions)
+    controllers = spec["paths"]["/controllers"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert controllers["$ref"].endswith("/ControllerPage")
+    assert "split_into" in spec["components"]["schemas"]["RequestCreated"]["properties"]
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and b"/requests/{reference}/{action}" in page.data

@@ -36,20 +36,21 @@ def build_spec() -> dict:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in [("RequestCreate", schemas.RequestCreate), ("ActionIn", schemas.ActionIn),
-                         ("Request", schemas.RequestOut), ("RequestDetail", schemas.RequestDetailOut),
-                         ("RequestPage", schemas.RequestPage), ("Controller", schemas.ControllerOut),
+                         ("Request", schemas.RequestOut), ("RequestCreated", schemas.RequestCreatedOut),
+                         ("RequestDetail", schemas.RequestDetailOut),
+                         ("RequestPage", schemas.RequestPage), ("Controller", schemas.ControllerOut), ("ControllerPage", schemas.ControllerPage),
                          ("Error", schemas.ErrorOut)]:
         spec.components.schema(name, schema=schema)
     reference = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"},
                  "example": "DSR-7K3M-9QXP"}
     spec.path("/controllers", operations={"get": {
         "summary": "Controllers the caller may act for", "security": [{"bearer": []}],
-        "responses": _responses("200", "Controller", "controllers", "401")}})
+        "responses": _responses("200", "ControllerPage", "controllers", "401")}})
     spec.path("/requests", operations={
         "post": {"summary": "File a request (routed, and split when several controllers hold data)",
                  "security": [{"bearer": []}],
                  "requestBody": {"content": {"application/json": {"schema": "RequestCreate"}}},
-                 "responses": _responses("201", "Request", "created", "400", "401", "403", "422")},
+                 "responses": _responses("201", "RequestCreated", "created", "400", "401", "403", "422")},
         "get": {"summary": "List requests, most urgent first, with cursor pagination",
                 "security": [{"bearer": []}],
                 "parameters": [{"in": "query", "schema": schemas.ListQuery}],

@@ -152,6 +152,11 @@ class RequestOut(Schema):
     clocks = fields.Dict(keys=fields.String(), values=fields.Nested(ClockOut))
 
 
+class RequestCreatedOut(RequestOut):
+    split_into = fields.List(fields.String(), metadata={
+        "description": "references of the requests split off for other controllers"})
+
+
 class RequestDetailOut(RequestOut):
     timeline = fields.List(fields.Nested(EventOut))
 
@@ -169,6 +174,10 @@ class ControllerOut(Schema):
     subdivision = fields.String(allow_none=True)
     timezone = fields.String()
     language = fields.String()
+
+
+class ControllerPage(Schema):
+    items = fields.List(fields.Nested(ControllerOut))
 
 
 class ErrorBody(Schema):
