@@ -44,3 +44,9 @@ def test_the_console_script_runs_outside_python(tmp_path):
     assert result.returncode == 0, result.stderr
     for command in ("deadline", "tokens", "audit", "config", "register", "db", "run", "routes"):
         assert f"  {command}" in result.stdout
+
+
+def test_migrations_match_the_models(runner):
+    """A model changed without a migration fails here, not in someone's production upgrade."""
+    result = runner.invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
