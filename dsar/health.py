@@ -37,8 +37,9 @@ def _redis() -> str | None:
 
 @bp.get("/healthz")
 def healthz():
-    problems = [p for p in (_database(), _redis()) if p]
-    body = {"ok": not problems, "database": "ok" if not problems or "database" not in problems[0] else "down",
+    database, redis = _database(), _redis()
+    problems = [p for p in (database, redis) if p]
+    body = {"ok": not problems, "database": "down" if database else "ok",
             "jobs": "redis" if current_app.config.get("REDIS_URL") else "in-process"}
     if problems:
         body["problems"] = problems

@@ -85,6 +85,11 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
 ]}
 
 
+# Art. 12(5) (manifestly unfounded or excessive) and Art. 12(6)/11(2) (identity not
+# established): the only grounds on which a controller may refuse to act.
+REJECTION_GROUNDS = ("manifestly_unfounded", "excessive", "identity_not_established")
+
+
 class TransitionRefused(Exception):
     """An action that the request's current state does not allow."""
 

@@ -38,7 +38,8 @@ def build_spec() -> dict:
     for name, schema in [("RequestCreate", schemas.RequestCreate), ("ActionIn", schemas.ActionIn),
                          ("Request", schemas.RequestOut), ("RequestCreated", schemas.RequestCreatedOut),
                          ("RequestDetail", schemas.RequestDetailOut),
-                         ("RequestPage", schemas.RequestPage), ("Controller", schemas.ControllerOut), ("ControllerPage", schemas.ControllerPage),
+                         ("RequestPage", schemas.RequestPage), ("Controller", schemas.ControllerOut),
+                         ("ControllerPage", schemas.ControllerPage),
                          ("Error", schemas.ErrorOut)]:
         spec.components.schema(name, schema=schema)
     reference = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string"},

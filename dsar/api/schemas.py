@@ -6,7 +6,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from dsar.identities import IDENTITY_KINDS
-from dsar.lifecycle import Status
+from dsar.lifecycle import REJECTION_GROUNDS, Status
 from dsar.models.rights import RIGHT_NAMES
 
 CHANNELS = ("api", "email", "form", "post", "phone", "opengdpr")
@@ -23,7 +23,6 @@ class Text(fields.String):
         if _UNSTORABLE.search(text):
             raise ValidationError("contains control characters or invalid Unicode")
         return text
-REJECTION_GROUNDS = ("manifestly_unfounded", "excessive", "identity_not_established")
 
 
 class Email(Text, fields.Email):
@@ -32,7 +31,7 @@ class Email(Text, fields.Email):
 
 class IdentityIn(Schema):
     type = Text(required=True, validate=validate.OneOf(IDENTITY_KINDS),
-                         metadata={"description": "what kind of identifier"})
+                metadata={"description": "what kind of identifier"})
     value = Text(required=True, validate=validate.Length(min=1, max=320))
 
     @validates_schema
@@ -52,7 +51,7 @@ class RequestCreate(Schema):
                          validate=validate.Length(min=1, max=len(RIGHT_NAMES)))
     identities = fields.List(fields.Nested(IdentityIn), required=True, validate=validate.Length(min=1, max=20))
     details = Text(load_default="", validate=validate.Length(max=20000),
-                            metadata={"description": "the subject's own words"})
+                   metadata={"description": "the subject's own words"})
     corrections = fields.Dict(keys=Text(validate=validate.Length(min=1, max=100)),
                               values=Text(validate=validate.Length(max=2000)),
                               validate=validate.Length(max=50),

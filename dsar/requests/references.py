@@ -7,9 +7,7 @@ import secrets
 
 # Crockford's base32: no I, L, O, U, so a reference read aloud or retyped survives.
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-REFERENCE_PATTERN = re.compile(r"DSR-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")
+REFERENCE_PATTERN = re.compile(f"DSR-[{_ALPHABET}]{{4}}-[{_ALPHABET}]{{4}}")
 
 
 def is_reference(text: str) -> bool:

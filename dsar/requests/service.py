@@ -53,10 +53,14 @@ class NewRequest:
     form: str | None = None
 
 
-def _operator() -> Controller:
-    """The operator's own controller row, read once per app context (per HTTP request)."""
+def _operator(loaded: list[Controller] | None = None) -> Controller:
+    """The operator's own controller row, read once per app context (per HTTP request).
+
+    `loaded` spares the query when the caller already holds every controller row.
+    """
     if "dsar_operator" not in g:
-        g.dsar_operator = db.session.scalars(select(Controller).where(Controller.is_operator)).one()
+        g.dsar_operator = (next(c for c in loaded if c.is_operator) if loaded else
+                           db.session.scalars(select(Controller).where(Controller.is_operator)).one())
     return g.dsar_operator
 
 
@@ -75,7 +79,7 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
     permissions.check_create(principal, data.controller_id)
     controllers = list(db.session.scalars(select(Controller).order_by(Controller.id)))
     by_id = {c.id: c for c in controllers}
-    operator = g.dsar_operator = next(c for c in controllers if c.is_operator)
+    operator = _operator(controllers)
     if data.controller_id is not None and data.controller_id not in by_id:
         raise Invalid(f"unknown controller {data.controller_id!r}", "controller")
     if data.received_at is not None and data.received_at > now:
@@ -209,8 +213,8 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
         request.answered_at = now
     elif action == "reject":
         grounds = payload.get("grounds")
-        if grounds not in ("manifestly_unfounded", "excessive", "identity_not_established"):
-            raise Invalid("grounds must be manifestly_unfounded, excessive or identity_not_established", "grounds")
+        if grounds not in lifecycle.REJECTION_GROUNDS:
+            raise Invalid(f"grounds must be one of: {', '.join(lifecycle.REJECTION_GROUNDS)}", "grounds")
         data.update(grounds=grounds, reason=_require(payload, "reason", "the reasons given to the subject"))
         request.rejection_reason = data["reason"]
         request.answered_at = now  # Art. 12(4): the refusal is the answer, due within the month
