@@ -2,8 +2,9 @@
 
 `DSAR_DATABASE_URL` (default: SQLite file in the instance folder), `DSAR_REDIS_URL`
 (unset: jobs run in-process), `DSAR_CONFIG` (register file or folder; default: the demo
-register), `DSAR_SECRET_KEY`. An optional `instance/dsar.cfg` (Python syntax) may set
-the same keys without the `DSAR_` prefix.
+register), `DSAR_SECRET_KEY`. An optional `instance/dsar.cfg` (Python syntax) overrides
+them by their config keys: `SQLALCHEMY_DATABASE_URI`, `REDIS_URL`, `REGISTER_PATH`,
+`SECRET_KEY`.
 """
 from __future__ import annotations
 
