@@ -132,3 +132,26 @@ def test_unknown_routes_and_methods_answer_json(client, token):
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
     response = client.post("/api/v1/requests/DSR-0000-0000/fly", headers=headers)
     assert response.status_code == 404 and "actions:" in response.json["error"]["message"]
+
+
+def test_the_same_person_asking_the_same_thing_again_is_flagged_for_triage(client, token, file_request):
+    operator = token("operator_admin")
+    first = file_request(operator, rights=["erasure"], controller="cabinet-martin")
+    again = file_request(operator, rights=["erasure", "access"], controller="cabinet-martin")
+    other_right = file_request(operator, rights=["rectification"], controller="cabinet-martin",
+                               corrections={"address": "1 rue de la Paix"})
+    assert again["suspected_duplicate_of"] == first["reference"]
+    assert first["suspected_duplicate_of"] is None and other_right["suspected_duplicate_of"] is None
+    shown = client.get(f"/api/v1/requests/{again['reference']}", headers=operator).get_json()
+    assert shown["timeline"][0]["data"]["suspected_duplicate_of"] == first["reference"]
+
+
+def test_an_old_or_closed_request_is_not_a_duplicate(client, token, file_request):
+    operator, martin = token("operator_admin"), token("controller_admin", "cabinet-martin")
+    file_request(operator, rights=["erasure"], controller="cabinet-martin", days_ago=30)
+    cancelled = file_request(operator, rights=["erasure"], controller="cabinet-martin")
+    response = client.post(f"/api/v1/requests/{cancelled['reference']}/cancel", headers=martin,
+                           json={"reason": "sent by mistake"})
+    assert response.status_code == 200, response.json
+    fresh = file_request(operator, rights=["erasure"], controller="cabinet-martin")
+    assert fresh["suspected_duplicate_of"] is None

@@ -147,6 +147,10 @@ class RequestOut(Schema):
     via_controller = fields.Boolean()
     routing = fields.Dict()
     parent = fields.Function(lambda r: r.parent.reference if r.parent else None, allow_none=True)
+    suspected_duplicate_of = fields.Function(
+        lambda r: r.suspected_duplicate_of.reference if r.suspected_duplicate_of else None, allow_none=True,
+        metadata={"description": "an open request by the same person for the same right, days before: triage may merge"})
+    chased_at = fields.DateTime(allow_none=True, metadata={"description": "when the subject last sent a reminder"})
     statutory_due = fields.Date(allow_none=True)
     clocks = fields.Dict(keys=fields.String(), values=fields.Nested(ClockOut))
 

@@ -138,7 +138,8 @@ def list_requests():
     limit = query["limit"]
     rows = db.session.scalars(
         statement.options(selectinload(Request.identities), selectinload(Request.pauses),
-                          selectinload(Request.controller), selectinload(Request.parent))
+                          selectinload(Request.controller), selectinload(Request.parent),
+                          selectinload(Request.suspected_duplicate_of))
         .order_by(Request.urgency_on, Request.id).limit(limit + 1)
     ).all()
     page = rows[:limit]

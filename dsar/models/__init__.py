@@ -1,13 +1,13 @@
 """The database model: one module per noun (DESIGN §3), re-exported here."""
 from dsar.models.controller import Controller, ProcessingActivity, System, activity_systems
 from dsar.models.event import Event
-from dsar.models.message import Message
+from dsar.models.message import DISPOSITIONS, Attachment, Mailbox, Message
 from dsar.models.request import Pause, Request, SubjectIdentity
 from dsar.models.rights import Right
 from dsar.models.task import Task
 from dsar.models.token import ApiToken, Role
 
 __all__ = [
-    "ApiToken", "Controller", "Event", "Message", "Pause", "ProcessingActivity", "Request",
+    "DISPOSITIONS", "ApiToken", "Attachment", "Controller", "Mailbox", "Event", "Message", "Pause", "ProcessingActivity", "Request",
     "Right", "Role", "SubjectIdentity", "System", "Task", "activity_systems",
 ]

@@ -43,6 +43,8 @@ class Request(db.Model):
     assignee: Mapped[str | None] = mapped_column(String(120))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
+    # Set by intake when the same person asked the same thing days before: triage merges.
+    suspected_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -55,6 +57,8 @@ class Request(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # The last reminder (admonition) the subject sent about this request.
+    chased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Denormalised from the clocks on every change: the nearest running due date.
     urgency_on: Mapped[date] = mapped_column(Date, default=NO_DUE_DATE)
     statutory_due: Mapped[date | None] = mapped_column(Date)
@@ -67,6 +71,8 @@ class Request(db.Model):
         back_populates="request", cascade="all, delete-orphan", order_by="Pause.id"
     )
     parent: Mapped[Request | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    suspected_duplicate_of: Mapped[Request | None] = relationship(
+        remote_side=[id], foreign_keys=[suspected_duplicate_of_id])
 
     @property
     def rights(self) -> list[str]:

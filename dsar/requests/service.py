@@ -7,7 +7,7 @@ its actor, and committed here; views and jobs call these functions and never wri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import g
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from dsar.extensions import db
 from dsar.identities import normalize
 from dsar.lifecycle import Status, TransitionRefused
 from dsar.models import Controller, Pause, Request, SubjectIdentity
+from dsar.models.rights import to_mask
 from dsar.permissions import Principal
 from dsar.requests.clocks import request_clocks, urgency
 from dsar.requests.references import is_reference, new_reference, new_status_token
@@ -64,6 +65,27 @@ def _operator(loaded: list[Controller] | None = None) -> Controller:
     return g.dsar_operator
 
 
+# The same person asking the same thing within this many days is probably asking twice
+# (a form resubmitted, an email then the form): triage decides whether to merge.
+DUPLICATE_WINDOW = timedelta(days=14)
+
+
+def _earlier_requests(data: NewRequest, now: datetime) -> list[Request]:
+    """Open requests of the last DUPLICATE_WINDOW by the same email asking any same right."""
+    emails = {normalize(kind, value) for kind, value in data.identities if kind == "email"}
+    if not emails:
+        return []
+    statement = (
+        select(Request).join(SubjectIdentity)
+        .where(SubjectIdentity.kind == "email", SubjectIdentity.normalized.in_(emails),
+               Request.received_at >= now - DUPLICATE_WINDOW,
+               Request.status.not_in([s.value for s in lifecycle.FINAL]),
+               Request.rights_mask.op("&")(to_mask(data.rights)) != 0)
+        .order_by(Request.received_at.desc(), Request.id.desc()).limit(20)
+    )
+    return list(db.session.scalars(statement).unique())
+
+
 def _touch(request: Request, operator: Controller, at: datetime) -> None:
     request.updated_at = at
     request.urgency_on, request.statutory_due = urgency(request_clocks(request, operator, at))
@@ -97,11 +119,13 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
         controllers,
     )
     via_controller = principal.controller_id is not None
+    earlier = _earlier_requests(data, now)
     targets: list[str | None] = list(decision.controller_ids) or [None]
     created: list[Request] = []
     for controller_id in targets:
+        status_token, status_token_hash = new_status_token()
         request = Request(
-            reference=new_reference(), status_token_hash=new_status_token()[1],
+            reference=new_reference(), status_token_hash=status_token_hash,
             controller=by_id.get(controller_id) if controller_id else None,
             controller_id=controller_id, status=Status.RECEIVED.value, rights=data.rights,
             channel=data.channel, language=data.language, details=data.details,
@@ -112,7 +136,10 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
             parent=created[0] if created else None, pauses=[],
             identities=[SubjectIdentity(kind=k, value=v.strip(), normalized=normalize(k, v))
                         for k, v in data.identities],
+            suspected_duplicate_of=next((r for r in earlier if r.controller_id == controller_id), None),
         )
+        # Shown once to the subject (in the acknowledgement); only its hash is stored.
+        request.status_token = status_token
         db.session.add(request)
         created.append(request)
     for request in created:
@@ -120,6 +147,8 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
             "channel": data.channel, "rights": request.rights, "routing": decision.as_dict(),
             **({"split_from": created[0].reference} if request is not created[0] else {}),
             **({"split_into": [r.reference for r in created[1:]]} if len(created) > 1 and request is created[0] else {}),
+            **({"suspected_duplicate_of": request.suspected_duplicate_of.reference}
+               if request.suspected_duplicate_of else {}),
         })]
         if data.identity_verified:
             request.verification = "verified"
