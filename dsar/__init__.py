@@ -35,10 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
 
-    from dsar import api, commands
+    from dsar import api, commands, intake, public
 
     api.init_app(app)
     commands.init_app(app)
+    intake.init_app(app)
+    public.init_app(app)
 
     @app.get("/")
     def home():
