@@ -1,0 +1,148 @@
+"""The identities a message gives for its data subject: (kind, value) pairs of the kinds
+the API accepts (`dsar/identities.py`): email, name, phone, customer_id.
+
+Sources, in order: the sender's address and display name; labelled fields in the new
+text and the signature ("Customer number: 40017-22", "Kd.-Nr. 123", "Nom : …",
+"Phone: …" in the lexicon languages); "my name is …"; any e-mail address; phone numbers
+in international form; the name under the closing formula. Quoted replies are not
+read: they hold our own addresses and other people's. Values are deduplicated by the
+same normalisation that matching uses.
+"""
+from __future__ import annotations
+
+import re
+
+from dsar.identities import normalize
+
+from .lexicon import LEXICONS
+from .text import fold
+
+EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])")
+_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)[1-9][\d \-./()]{6,20}\d(?!\w)")
+_PHONE_ANY = re.compile(r"(?<![\w+])\+?\d[\d \-./()]{5,20}\d(?!\w)")
+_CUSTOMER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_/.]{1,40}")
+_NAME_WORD = r"[^\W\d_][^\W\d_'’.\-]*(?:[-'’][^\W\d_]+)*\.?"
+_NAME = re.compile(rf"{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}}")
+_NOT_NAMES = frozenset({"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "admin", "info",
+                        "support", "root", "daemon", "mail delivery subsystem", "mail delivery system"})
+_LINKING = re.compile(r"(?:is|est|ist|es|e|è|je|ar|är|este|είναι)\s+", re.IGNORECASE)
+_SEPARATOR = re.compile(r"\s*(?:[:#=]|n[o°º]\.?)?\s*")
+
+
+def _label_regexes():
+    out = {}
+    for code, lex in LEXICONS.items():
+        out[code] = [(kind, re.compile(r"^[\s\-*•>]{0,4}(?:" + "|".join(labels) + r")(?=[\s:#=.]|$)"))
+                     for kind, labels in lex.labels.items()]
+    return out
+
+
+_LABELS = _label_regexes()
+_INTROS = {code: lex.compiled.name_intro for code, lex in LEXICONS.items()}
+
+
+def _digits(value: str) -> int:
+    return sum(ch.isdigit() for ch in value)
+
+
+def looks_like_name(value: str) -> bool:
+    value = value.strip()
+    if not value or "@" in value or any(ch.isdigit() for ch in value) or value.lower() in _NOT_NAMES:
+        return False
+    m = _NAME.fullmatch(value)
+    return bool(m) and len(value) <= 80
+
+
+def _field_value(kind: str, rest: str) -> str | None:
+    """The value after a label, if it has the shape of that kind. A name needs a
+    separator ("Name: Jana Novák"), or "name of the processing" would be one."""
+    sep = _SEPARATOR.match(rest)
+    if kind == "name" and not (sep and sep.group().strip()):
+        return None
+    rest = rest[sep.end():] if sep else rest
+    rest = _LINKING.sub("", rest, count=1) if _LINKING.match(rest) else rest
+    rest = rest.strip().rstrip(".,;")
+    if kind == "email":
+        m = EMAIL.search(rest)
+        return m.group() if m else None
+    if kind == "phone":
+        m = _PHONE_ANY.match(rest)
+        return m.group().strip() if m and 6 <= _digits(m.group()) <= 15 else None
+    if kind == "customer_id":
+        m = _CUSTOMER_ID.match(rest)
+        value = m.group().rstrip(".-/") if m else ""
+        return value if value and _digits(value) >= 2 else None
+    if kind == "name":
+        return rest if looks_like_name(rest) else None
+    return None
+
+
+def extract(text: str, signature: str, langs: list[str], sender: str = "",
+            sender_name: str = "") -> list[tuple[str, str]]:
+    """Identities in the order found, deduplicated."""
+    found: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(kind: str, value: str) -> None:
+        value = " ".join(value.split())
+        if not value:
+            return
+        key = (kind, normalize(kind, value))
+        if key not in seen:
+            seen.add(key)
+            found.append((kind, value.lower() if kind == "email" else value))
+
+    sender = (sender or "").strip()
+    if sender and EMAIL.fullmatch(sender):
+        add("email", sender)
+    name = " ".join((sender_name or "").replace('"', " ").split())
+    if looks_like_name(name) and " " in name:
+        add("name", name)
+
+    body = f"{text}\n{signature}"
+    codes = [c for c in langs if c in _LABELS] or list(_LABELS)
+    folded_body = fold(body)
+    for line, folded in zip(body.split("\n"), folded_body.split("\n")):
+        if ":" not in line and not any(ch.isdigit() for ch in line):
+            continue   # every labelled field has a colon or a number
+        for code in codes:
+            for kind, regex in _LABELS[code]:
+                m = regex.match(folded)
+                if m:
+                    value = _field_value(kind, line[m.end():])
+                    if value:
+                        add(kind, value)
+                        break
+            else:
+                continue
+            break
+    for code in codes:
+        intro = _INTROS.get(code)
+        if intro is None:
+            continue
+        for m in intro.finditer(folded_body):
+            nm = _NAME.match(body, m.end() + 1) if m.end() < len(body) else None
+            if nm:
+                words = [w for w in nm.group().split() if w[:1].isupper()]
+                candidate = " ".join(words[:4]) if words and nm.group().split()[0][:1].isupper() else ""
+                if candidate and " " in candidate and looks_like_name(candidate):
+                    add("name", candidate)
+    for m in EMAIL.finditer(body):
+        add("email", m.group())
+    for m in _PHONE_INTL.finditer(body):
+        if 8 <= _digits(m.group()) <= 15:
+            add("phone", m.group().strip())
+    _signature_name(signature, add)
+    return found
+
+
+def _signature_name(signature: str, add) -> None:
+    """The first line under the closing formula, when it is a name ("Jana Novák")."""
+    lines = [ln.strip() for ln in signature.splitlines() if ln.strip()]
+    for line in lines[1:3]:
+        line = line.rstrip(",")
+        words = line.split()
+        if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and looks_like_name(line):
+            add("name", line)
+            return

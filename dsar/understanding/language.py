@@ -1,0 +1,88 @@
+"""Language identification among the lexicon languages, built for short texts.
+
+Why not a general-purpose library: a one-line email ("bitte löschen Sie mein Konto")
+gives an n-gram model little to go on, while the words such emails are made of are
+exactly the ones the lexicons already list. So the score of a language is
+
+- the frequent words of the language found in the text (`Lexicon.words`; a word shared
+  by several languages counts for each a share), plus
+- letters that only some of the languages write (ř, ß, ñ, å, ș, Greek script …), capped
+  so that a long text is decided by its words.
+
+It runs in one pass over the tokens (about 0.05 ms for a one-page letter) and returns
+None when there is nothing to go on (no known word, no telling letter).
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from .lexicon import LEXICONS
+from .text import fold
+
+_WORD = re.compile(r"\w+")
+
+
+def _word_table() -> dict[str, tuple[str, ...]]:
+    table: dict[str, set[str]] = defaultdict(set)
+    for code, lex in LEXICONS.items():
+        for word in fold(lex.words).split():
+            table[word].add(code)
+    return {w: tuple(sorted(langs)) for w, langs in table.items()}
+
+
+WORD_LANGS = _word_table()
+
+# Letters that narrow the choice (lower case, before folding): letter -> languages.
+_LETTERS = {
+    "ř": "cs", "ů": "cs", "ě": "cs", "ý": "cs", "ť": "cs", "ď": "cs", "ň": "cs",
+    "č": "cs hr", "š": "cs hr", "ž": "cs hr", "đ": "hr", "ć": "hr",
+    "ß": "de", "ü": "de", "ä": "de sv", "ö": "de sv", "å": "sv",
+    "ñ": "es", "¿": "es", "¡": "es",
+    "ã": "pt", "õ": "pt", "ç": "fr pt", "ê": "fr pt", "ô": "fr pt",
+    "è": "fr it", "à": "fr it pt", "ù": "fr it", "û": "fr", "œ": "fr", "ë": "fr nl", "ï": "fr nl",
+    "ì": "it", "ò": "it",
+    "ș": "ro", "ş": "ro", "ț": "ro", "ţ": "ro", "ă": "ro", "î": "ro fr", "â": "ro fr pt",
+    "ĳ": "nl",
+}
+_LETTERS = {ch: tuple(langs.split()) for ch, langs in _LETTERS.items()}
+_TELLING = re.compile("[" + "".join(_LETTERS) + "\u0370-\u03ff\u1f00-\u1fff]")
+_LETTER_WEIGHT = 0.5
+_LETTER_CAP = 4.0
+_MINIMUM = 1.0     # below this score: no language
+
+
+def scores(text: str, folded: str | None = None) -> dict[str, float]:
+    """Score of each language for `text` (only languages with some evidence)."""
+    result: dict[str, float] = defaultdict(float)
+    for token in _WORD.findall(fold(text) if folded is None else folded):
+        langs = WORD_LANGS.get(token)
+        if langs:
+            share = 1.0 / len(langs)
+            for lang in langs:
+                result[lang] += share
+    letters: dict[str, float] = defaultdict(float)
+    greek = 0
+    for ch in _TELLING.findall(text.lower()):
+        if ch in _LETTERS:
+            for lang in _LETTERS[ch]:
+                letters[lang] += _LETTER_WEIGHT / len(_LETTERS[ch])
+        else:
+            greek += 1
+    if greek:
+        letters["el"] += min(greek, 200) / 4   # Greek script is decisive on its own
+    for lang, value in letters.items():
+        result[lang] += min(value, _LETTER_CAP) if lang != "el" else value
+    return dict(result)
+
+
+def detect(text: str, folded: str | None = None) -> str | None:
+    """ISO 639-1 code of the most likely language of `text`, or None."""
+    return best(scores(text, folded))
+
+
+def best(ranked: dict[str, float]) -> str | None:
+    if not ranked:
+        return None
+    lang, score = max(ranked.items(), key=lambda kv: kv[1])
+    return lang if score >= _MINIMUM else None
