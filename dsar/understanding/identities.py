@@ -39,6 +39,9 @@ def _label_regexes():
 
 
 _LABELS = _label_regexes()
+# A customer number may also stand in a sentence: "my customer number is 40017-22".
+_CUSTOMER_IN_PROSE = re.compile(r"(?<!\w)(?:" + "|".join(
+    label for lex in LEXICONS.values() for label in lex.labels.get("customer_id", ())) + r")(?=[\s:#=.])")
 _INTROS = {code: lex.compiled.name_intro for code, lex in LEXICONS.items()}
 
 
@@ -101,7 +104,9 @@ def extract(text: str, signature: str, langs: list[str], sender: str = "",
         add("name", name)
 
     body = f"{text}\n{signature}"
-    codes = [c for c in langs if c in _LABELS] or list(_LABELS)
+    # Every language's labels: a German customer number in an English e-mail is common,
+    # and the labels are specific enough not to fire on prose.
+    codes = list(dict.fromkeys([*langs, *_LABELS]))
     folded_body = fold(body)
     for line, folded in zip(body.split("\n"), folded_body.split("\n")):
         if ":" not in line and not any(ch.isdigit() for ch in line):
@@ -117,17 +122,23 @@ def extract(text: str, signature: str, langs: list[str], sender: str = "",
             else:
                 continue
             break
+    for m in _CUSTOMER_IN_PROSE.finditer(folded_body):
+        value = _field_value("customer_id", body[m.end():m.end() + 60].split("\n", 1)[0])
+        if value:
+            add("customer_id", value)
     for code in codes:
         intro = _INTROS.get(code)
-        if intro is None:
-            continue
-        for m in intro.finditer(folded_body):
-            nm = _NAME.match(body, m.end() + 1) if m.end() < len(body) else None
-            if nm:
-                words = [w for w in nm.group().split() if w[:1].isupper()]
-                candidate = " ".join(words[:4]) if words and nm.group().split()[0][:1].isupper() else ""
-                if candidate and " " in candidate and looks_like_name(candidate):
-                    add("name", candidate)
+        for m in intro.finditer(folded_body) if intro else ():
+            # "My name is Oliver Bennett and …": the capitalised words right after.
+            words = []
+            for word in body[m.end():m.end() + 80].split():
+                word = word.strip(",.;:!?")
+                if not word[:1].isupper() or len(words) == 4:
+                    break
+                words.append(word)
+            candidate = " ".join(words)
+            if len(words) >= 2 and looks_like_name(candidate):
+                add("name", candidate)
     for m in EMAIL.finditer(body):
         add("email", m.group())
     for m in _PHONE_INTL.finditer(body):

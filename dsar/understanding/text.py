@@ -126,7 +126,7 @@ def split_reply(text: str) -> Split:
             i += 1
             continue
         two = f + " " + folded[i + 1] if i + 1 < len(lines) else f
-        if _maybe_attribution(two) and (_ATTRIBUTION.match(f) or (
+        if (_maybe_attribution(f) or _maybe_attribution(two)) and (_ATTRIBUTION.match(f) or (
                 i + 1 < len(lines) and f and _ATTRIBUTION.match(two) and not folded[i + 1].startswith(">"))):
             span = 1 if _ATTRIBUTION.match(f) else 2
             following = next((g for g in folded[i + span:] if g), "")

@@ -61,7 +61,7 @@ LEXICON = Lexicon(
                 r"(verarbeitung|verarbeiten|nutzung) ~ (aussetzen|einstellen|stoppen|sperren|anhalten|einfrieren|nicht weiter) ~ (wahrend|bis|solange)",
                 r"(verarbeit\w*|nutz\w*) ~ {ME} (personenbezogenen )?daten ~ nicht ~ (wahrend|bis|solange)",
                 r"(sperren|sperrung) ~ {ME} (daten|konto)",
-                r"einschrankung der verarbeitung", r"verarbeitung ~ einzuschranken", r"schranken sie ~ ein",
+                r"einschrankung der verarbeitung", r"verarbeitung ~ einzuschranken", r"schranken sie ~ (verarbeitung|nutzung)",
             ),
             verbs=(r"einzuschranken", r"einschranken"),
             nouns=(r"einschrankung", r"sperrung"),

@@ -34,6 +34,7 @@ LEXICON = Lexicon(
                 r"(confirm|tell me|know|inform me|let me know) (whether|if) (or not )?(you )?(are )?(process|processing|hold|holding|have|store|storing|keep|keeping)",
                 r"send me ~ {ME} (personal )?(data|information|records)",
                 r"(send|give|provide) me (with )?(a copy|copies|all the data|all data)",
+                r"(a )?cop(y|ies) ~ (sent|emailed|mailed|given|provided) to me",
             ),
             verbs=(),
             nouns=(r"access",),
