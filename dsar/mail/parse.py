@@ -81,6 +81,12 @@ def parse_email(raw: bytes) -> ParsedEmail:
                            text=_decode_bytes(raw, None)[0][:100_000], headers_broken=True)
 
 
+def decode_text(data: bytes, charset: str | None = None) -> str:
+    """Bytes of unknown provenance as text: `charset` if it fits, else UTF-8, else
+    windows-1252; never raises."""
+    return _decode_bytes(data, charset)[0]
+
+
 def synthetic_message_id(raw: bytes) -> str:
     """The id of a message without a Message-ID: the same bytes give the same id."""
     return f"sha256-{hashlib.sha256(raw).hexdigest()}@dsar.invalid"

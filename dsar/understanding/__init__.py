@@ -81,7 +81,7 @@ def understand(text: str, *, subject: str = "", sender: str = "", sender_name: s
     chaser = analysis.is_chaser
     is_request = bool(rights) or chaser
     references = _references(subject, text)
-    confident, doubts = _confidence(analysis, rights, is_request, chaser, references, language)
+    confident, doubts = _confidence(analysis, rights, is_request, chaser, references, language, new)
     return Understanding(
         is_request=is_request,
         rights=rights,
@@ -116,11 +116,22 @@ def _references(subject: str, text: str) -> list[str]:
     return found
 
 
-def _confidence(analysis: Analysis, rights, is_request, chaser, references, language) -> tuple[bool, list[str]]:
+def _unreadable(text: str) -> bool:
+    """More than a tenth control characters or replacement marks."""
+    if not text:
+        return False
+    bad = sum(1 for ch in text if (ch < " " and ch not in "\n\t\r") or ch == "\ufffd" or "\x7f" <= ch <= "\x9f")
+    return bad * 10 > len(text)
+
+
+def _confidence(analysis: Analysis, rights, is_request, chaser, references, language,
+                text: str) -> tuple[bool, list[str]]:
     doubts = [f"unsure: {r} (evidence {analysis.scores[r]:.1f} of {1.0:.1f})" for r in analysis.ambiguous]
     doubts += [f"conflict: {r} both asked for and negated" for r in rights if r in analysis.negated]
     if is_request and not rights and not references:
         doubts.append("chaser: no right and no reference to tie it to a request")
+    if _unreadable(text):
+        doubts.append("much of the text is unreadable (binary data or a broken encoding)")
     if not is_request:
         if language is None:
             doubts.append("no language recognised: nothing to read")

@@ -50,6 +50,7 @@ _TELLING = re.compile("[" + "".join(_LETTERS) + "\u0370-\u03ff\u1f00-\u1fff]")
 _LETTER_WEIGHT = 0.5
 _LETTER_CAP = 4.0
 _MINIMUM = 1.0     # below this score: no language
+_MIN_WORDS = 0.3   # word evidence a language needs before its letters count
 
 
 def scores(text: str, folded: str | None = None) -> dict[str, float]:
@@ -72,7 +73,10 @@ def scores(text: str, folded: str | None = None) -> dict[str, float]:
     if greek:
         letters["el"] += min(greek, 200) / 4   # Greek script is decisive on its own
     for lang, value in letters.items():
-        result[lang] += min(value, _LETTER_CAP) if lang != "el" else value
+        # Letters only sharpen what words say: without a known word they decide nothing
+        # (binary garbage decoded as windows-1252 is full of "š" and "ž"), Greek excepted.
+        if lang == "el" or result.get(lang, 0) >= _MIN_WORDS:
+            result[lang] += min(value, _LETTER_CAP) if lang != "el" else value
     return dict(result)
 
 
