@@ -4,7 +4,8 @@ Operators (operator roles, or a bot token without a controller) see every tenant
 other principal sees only its controller's requests. Decisions on the merits belong to
 the controller (GDPR Art. 28(3)(a): the processor acts on documented instructions), so a
 client's request is decided by that client's people or bots; operators decide only for
-the operator's own processing and for requests not yet routed.
+the operator's own processing and for requests not yet routed. A data subject (proven by
+the signed link emailed to them) sees and confirms their own request, nothing else.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ CONTROLLER_DECISIONS = frozenset({
 })
 OPERATOR_OPERATIONS = frozenset({"route", "forward", "start_fulfilment", "complete", "complete_partially"})
 SHARED = frozenset({"assign", "note"})
+# Confirming their email address is the one thing a subject does to their request.
+SUBJECT_ACTIONS = frozenset({"verify"})
 
 
 @dataclass(frozen=True)
@@ -30,12 +33,23 @@ class Principal:
     controller_id: str | None
     name: str
 
+    @classmethod
+    def subject(cls, reference: str) -> Principal:
+        """The data subject of request `reference`."""
+        return cls(Role.SUBJECT, None, reference)
+
+    @property
+    def is_subject(self) -> bool:
+        return self.role is Role.SUBJECT
+
     @property
     def is_operator(self) -> bool:
-        return self.controller_id is None
+        return self.controller_id is None and not self.is_subject
 
     @property
     def actor(self) -> str:
+        if self.is_subject:
+            return f"subject:{self.name}"
         scope = self.controller_id or "operator"
         return f"{self.role.value}:{scope}:{self.name}"
 
@@ -46,17 +60,25 @@ class Forbidden(Exception):
 
 def scope(principal: Principal, statement: Select) -> Select:
     """Restrict a query on Request to what `principal` may see."""
+    if principal.is_subject:
+        return statement.where(Request.reference == principal.name)
     if principal.is_operator:
         return statement
     return statement.where(Request.controller_id == principal.controller_id)
 
 
 def can_see(principal: Principal, request: Request) -> bool:
+    if principal.is_subject:
+        return request.reference == principal.name
     return principal.is_operator or request.controller_id == principal.controller_id
 
 
 def check_action(principal: Principal, action: str, request: Request) -> None:
     """Raise Forbidden unless `principal` may perform `action` on a request it can see."""
+    if principal.is_subject:
+        if action not in SUBJECT_ACTIONS or request.reference != principal.name:
+            raise Forbidden(f"a data subject cannot {action.replace('_', ' ')} a request")
+        return
     if action in SHARED:
         return
     if action in OPERATOR_OPERATIONS:
@@ -74,6 +96,9 @@ def check_action(principal: Principal, action: str, request: Request) -> None:
 
 
 def check_create(principal: Principal, controller_id: str | None) -> None:
-    """A controller-scoped caller can only file requests for its own controller."""
+    """A controller-scoped caller can only file requests for its own controller; a subject
+    files through the public form (whose own principal files it), never as themselves."""
+    if principal.is_subject:
+        raise Forbidden("a data subject files requests through the public form")
     if not principal.is_operator and controller_id not in (None, principal.controller_id):
         raise Forbidden("a controller's token can only create requests for that controller")

@@ -38,6 +38,8 @@ def authenticate() -> Principal:
 
 def create_token(role: Role, controller_id: str | None, label: str = "") -> str:
     """Mint a token, store its hash, return the token (shown once)."""
+    if not role.holds_tokens:
+        raise ValueError(f"{role.value} is not a role an API token can have")
     if role.is_operator and controller_id:
         raise ValueError(f"{role.value} is an operator role: it takes no --controller")
     if role in (Role.CONTROLLER_ADMIN, Role.CONTROLLER_AGENT) and not controller_id:
@@ -55,7 +57,7 @@ tokens_cli = AppGroup("tokens", help="Create and revoke API tokens.")
 
 
 @tokens_cli.command("create")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role if r.holds_tokens]))
 @click.option("--controller", "controller_id", default=None, help="Controller id (tenant) the token acts for.")
 @click.option("--label", default="", help="Who or what uses the token (shown as the actor in the audit trail).")
 def create_command(role: str, controller_id: str | None, label: str) -> None:

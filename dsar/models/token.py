@@ -17,10 +17,18 @@ class Role(str, Enum):
     CONTROLLER_ADMIN = "controller_admin"
     CONTROLLER_AGENT = "controller_agent"
     BOT = "bot"
+    # The data subject, proven by a signed link sent to their email (dsar/public): acts on
+    # their own request only, and never through an API token.
+    SUBJECT = "subject"
 
     @property
     def is_operator(self) -> bool:
         return self in (Role.OPERATOR_ADMIN, Role.OPERATOR_AGENT)
+
+    @property
+    def holds_tokens(self) -> bool:
+        """Whether an API token may be minted for this role."""
+        return self is not Role.SUBJECT
 
 
 class ApiToken(db.Model):

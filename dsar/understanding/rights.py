@@ -147,14 +147,17 @@ class _Context:
     def asks_before(self, pos: int) -> bool:
         return self.always_asks or any(p < pos for p in self.markers.get(self.sentence(pos), ()))
 
-    def negated(self, start: int, end: int) -> bool:
+    def negated(self, start: int, end: int, right: str = "") -> bool:
         c_start, c_end = self.clause(start, end)
         before = _WORD.findall(self.folded[c_start:start])[-_NEGATION_WINDOW:]
         if any(w in self.c.negation for w in before):
             return True
         if self.c.negation_after:
             after = _WORD.findall(self.folded[end:c_end])[:_NEGATION_WINDOW + 1]
-            return any(w in self.c.negation_after for w in after)
+            # Where the negation follows the verb it may fall inside a phrase ("radera inte
+            # mitt konto"); objection is spared: its phrases negate on purpose ("vill inte ha").
+            inside = _WORD.findall(self.folded[start:end])[1:_NEGATION_WINDOW] if right != "objection" else []
+            return any(w in self.c.negation_after for w in after + inside)
         return False
 
     def evidence(self, right: str, weight: float, start: int, end: int, kind: str,
@@ -232,7 +235,7 @@ def _cues(ctx: _Context) -> Analysis:
             if kind != "phrases" and any(s <= start < e for s, e in taken):
                 continue
             right = m.lastgroup
-            if ctx.negated(start, end):
+            if ctx.negated(start, end, right):
                 result.negated.setdefault(right, ctx.evidence(right, 0.0, start, end, kind[:-1], negated=True))
                 continue
             ev = ctx.evidence(right, _weight(ctx, kind, start, end), start, end, kind[:-1])

@@ -88,6 +88,7 @@ LEXICON = Lexicon(
             phrases=(
                 r"menselijke (tussenkomst|beoordeling|interventie|blik|herbeoordeling)",
                 r"(een mens|een persoon|een medewerker) ~ (beoordeelt|bekijkt|herbeoordeelt|controleert|herziet|beoordelen|bekijken)",
+                r"(een mens|een persoon|een medewerker) ~ (geautomatiseerde|automatische) (beslissing|besluit)",
                 r"(aanvecht\w*|betwist\w*|herzie\w*|beoordel\w*) ~ (geautomatiseerde|automatische) (beslissing|besluit|besluitvorming)",
             ),
         ),
