@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, redirect, request, url_for
 
 __version__ = "0.1.0"
 
@@ -44,7 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.get("/")
     def home():
-        return {"service": "dsar", "version": __version__, "api": "/api/v1/docs"}
+        """People land on the request form; a program asking for JSON learns where the API is."""
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+            return {"service": "dsar", "version": __version__, "api": "/api/v1/docs"}
+        return redirect(url_for("public.general_form"))
 
     from dsar import health
 

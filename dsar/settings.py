@@ -11,6 +11,14 @@ Postmark webhook's Basic credentials `DSAR_POSTMARK_INBOUND_USERNAME` / `_PASSWO
 (unset: the webhook is off), and the mailbox to poll: `DSAR_IMAP_HOST`, `DSAR_IMAP_PORT`
 (993), `DSAR_IMAP_SSL` (true), `DSAR_IMAP_USERNAME`, `DSAR_IMAP_PASSWORD`,
 `DSAR_IMAP_FOLDER` (INBOX). Config keys: the same names without `DSAR_`.
+
+Public pages and outgoing mail (README "Public form and outgoing mail"):
+`DSAR_PUBLIC_URL` (`PUBLIC_BASE_URL`: where links in emails point), `DSAR_MAIL_SERVER`,
+`_PORT` (25), `_USERNAME`, `_PASSWORD`, `_STARTTLS`, `_SSL`, `_TIMEOUT` (10 s), `_FROM`
+(unset server: mail is written to the log), `DSAR_VERIFICATION_MAX_AGE_DAYS` (7),
+`DSAR_FORM_RATE_LIMIT_PER_IP` (10 per hour), `DSAR_FORM_RATE_LIMIT_PER_EMAIL` (3 per
+hour), `DSAR_PROXY_HOPS` (0). Config keys: the same names without `DSAR_`, except
+`PUBLIC_BASE_URL`.
 """
 from __future__ import annotations
 
@@ -34,6 +42,7 @@ def from_environment(instance_path: str) -> dict:
         # A random key is fine for the demo; production sets DSAR_SECRET_KEY.
         "SECRET_KEY": os.environ.get("DSAR_SECRET_KEY") or secrets.token_hex(32),
         **_inbound_email(),
+        **_public_pages(),
     }
 
 
@@ -57,4 +66,30 @@ def _inbound_email() -> dict:
         "IMAP_USERNAME": env("DSAR_IMAP_USERNAME") or None,
         "IMAP_PASSWORD": env("DSAR_IMAP_PASSWORD") or None,
         "IMAP_FOLDER": env("DSAR_IMAP_FOLDER") or "INBOX",
+    }
+
+
+def _public_pages() -> dict:
+    """The public form, the links emailed to subjects, and the SMTP server mail goes out by."""
+    env = os.environ.get
+    return {
+        # Links in emails are built on this, never on a request's Host header (which a
+        # visitor controls: a forged one would send someone's confirmation link elsewhere).
+        "PUBLIC_BASE_URL": env("DSAR_PUBLIC_URL") or "http://127.0.0.1:5000",
+        # No server: each message is written to the log instead (the demo).
+        "MAIL_SERVER": env("DSAR_MAIL_SERVER") or None,
+        "MAIL_PORT": int(env("DSAR_MAIL_PORT") or 25),
+        "MAIL_USERNAME": env("DSAR_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("DSAR_MAIL_PASSWORD") or None,
+        "MAIL_STARTTLS": _flag(env("DSAR_MAIL_STARTTLS"), False),
+        "MAIL_SSL": _flag(env("DSAR_MAIL_SSL"), False),
+        "MAIL_TIMEOUT": int(env("DSAR_MAIL_TIMEOUT") or 10),
+        "MAIL_FROM": env("DSAR_MAIL_FROM") or "privacy@dsar.localhost",
+        "VERIFICATION_MAX_AGE_DAYS": int(env("DSAR_VERIFICATION_MAX_AGE_DAYS") or 7),
+        # Flask-Limiter syntax, counted over the form's POSTs.
+        "FORM_RATE_LIMIT_PER_IP": env("DSAR_FORM_RATE_LIMIT_PER_IP") or "10 per hour",
+        "FORM_RATE_LIMIT_PER_EMAIL": env("DSAR_FORM_RATE_LIMIT_PER_EMAIL") or "3 per hour",
+        # Reverse proxies in front of the app to trust for X-Forwarded-For: rate limits
+        # must count the visitor's address, not the proxy's.
+        "PROXY_HOPS": int(env("DSAR_PROXY_HOPS") or 0),
     }

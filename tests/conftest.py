@@ -170,3 +170,54 @@ def file_request(client):
         return response.json
 
     return make
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from smtp_server import SmtpCapture
+
+    server = SmtpCapture().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(app, smtp_server):
+    """A real SMTP server on loopback that captures what the app sends (`.messages`);
+    the app is pointed at it."""
+    smtp_server.clear()
+    app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_FROM="privacy@dsar.example")
+    return smtp_server
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app served over HTTP on a free loopback port, in a thread; yields its base URL
+    (emails link to it too)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = base_url
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def public_form(client):
+    """public_form(path, headers=None, environ_base=None, **fields) -> the response to sending
+    the public form at `path` as a browser would: GET the page, then POST with its CSRF token."""
+    import re
+
+    def send(path: str = "/privacy", headers: dict | None = None, environ_base: dict | None = None, **fields):
+        options = {"headers": headers or {}, "environ_base": environ_base or {}}
+        page = client.get(path, **options).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        return client.post(path, data={"csrf_token": token, **fields}, **options)
+
+    return send

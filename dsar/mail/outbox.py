@@ -1,0 +1,200 @@
+"""Outgoing mail to data subjects: render, store, then send (or log), and record it.
+
+`send_to_subject` renders a plain-text template in the subject's language, stores the
+Message (delivery "queued") and commits *before* talking to SMTP: mail trouble never
+loses a request or a message, and `send` can deliver a stored message again later.
+
+Templates are `dsar/templates/mail/<name>.txt`; their first line is `Subject: …`, the
+rest is the body. Nothing the subject typed goes into a header unchecked: the recipient
+must be one plain address, and header text loses every control character (CR/LF
+included), so no header can be injected.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import ssl
+import unicodedata
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from dsar import audit
+from dsar.extensions import db
+from dsar.models import Message, Request
+from dsar.public.i18n import language_of
+from dsar.timeutil import now as current_time
+
+logger = logging.getLogger(__name__)
+
+# One plain address, ASCII, nothing else: no display name, no comma, no CR/LF. Stricter
+# than RFC 5322 on purpose: what passes here is safe in a header and at an SMTP server.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+# A Message-ID without its <>: printable ASCII, no spaces, no angle brackets.
+_MESSAGE_ID = re.compile(r"[!-;=?-~]{1,250}")
+_REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|antw|rif|r)\s*:", re.IGNORECASE)
+# A long thread keeps only its latest Message-IDs in References (enough to thread).
+MAX_REFERENCES = 10
+
+
+class UnsafeAddress(ValueError):
+    """The recipient is not one plain email address."""
+
+
+def is_single_address(value: str) -> bool:
+    """True when `value` is exactly one plain email address (what a header can carry)."""
+    return len(value) <= 254 and _ADDRESS.fullmatch(value) is not None
+
+
+def header_text(value: str, limit: int = 200) -> str:
+    """`value` on one line: every control or separator character becomes a space."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] in "CZ" and ch != " " else ch for ch in value)
+    return " ".join(cleaned.split())[:limit]
+
+
+def _mail_from() -> tuple[str, str]:
+    """(From header, envelope address) from MAIL_FROM ("Name <a@b>" or "a@b")."""
+    configured = current_app.config["MAIL_FROM"]
+    address = parseaddr(configured)[1]
+    if not is_single_address(address):
+        raise RuntimeError(f"MAIL_FROM is not a usable address: {configured!r}")
+    return configured, address
+
+
+def render(template: str, language: str, **context) -> tuple[str, str]:
+    """Render mail template `template` in `language`: (subject, body)."""
+    with force_locale(language):
+        text = render_template(f"mail/{template}.txt", **context)
+    first, _, body = text.lstrip("\n").partition("\n")
+    if not first.startswith("Subject:"):
+        raise RuntimeError(f"mail/{template}.txt must start with a 'Subject:' line")
+    return first.removeprefix("Subject:").strip(), body.strip("\n") + "\n"
+
+
+def _thread(reply_to: Message | None) -> tuple[str | None, list[str]]:
+    """(the Message-ID answered, the References chain oldest first), keeping only
+    well-formed ids: they come from someone else's email."""
+    if reply_to is None:
+        return None, []
+    answered = reply_to.message_id if _MESSAGE_ID.fullmatch(reply_to.message_id or "") else None
+    ids = [*(reply_to.in_reply_to or "").split(), answered or ""]
+    return answered, [i for i in dict.fromkeys(ids) if _MESSAGE_ID.fullmatch(i)][-MAX_REFERENCES:]
+
+
+def _subject(rendered: str, reference: str, reply_to: Message | None) -> str:
+    """The template's subject, or "Re: <theirs>" when answering; always with [reference],
+    so the subject's reply threads onto the request even without its headers."""
+    subject = header_text(rendered)
+    original = header_text(reply_to.subject or "", 150) if reply_to is not None else ""
+    if original:
+        subject = original if _REPLY_PREFIX.match(original) else f"Re: {original}"
+    tag = f"[{reference}]"
+    return subject if tag in subject else f"{subject} {tag}"
+
+
+def send_to_subject(request: Request, template: str, *, to: str, reply_to: Message | None = None,
+                    **context) -> Message:
+    """Render `template` for `request`'s subject, store it, send it; return the Message.
+
+    Raises UnsafeAddress when `to` is not one plain address. Never raises on SMTP
+    trouble: the stored message says "failed" and why, and `send` can retry it.
+    """
+    to = to.strip()
+    if not is_single_address(to):
+        raise UnsafeAddress(f"not one plain email address: {to[:80]!r}")
+    language = language_of(request)
+    rendered_subject, body = render(template, language, request=request, **context)
+    from_header, envelope_from = _mail_from()
+    at = current_time()
+    message_id = make_msgid(domain=envelope_from.rpartition("@")[2])[1:-1]
+    answered, thread = _thread(reply_to)
+
+    email = EmailMessage()
+    email["From"] = from_header
+    email["To"] = to
+    email["Subject"] = _subject(rendered_subject, request.reference, reply_to)
+    email["Date"] = format_datetime(at)
+    email["Message-ID"] = f"<{message_id}>"
+    if answered:
+        email["In-Reply-To"] = f"<{answered}>"
+    if thread:
+        email["References"] = " ".join(f"<{i}>" for i in thread)
+    # RFC 3834: an automatic message; auto-responders (out of office…) must not answer
+    # it, so two robots cannot mail each other forever. Exchange reads the second header.
+    email["Auto-Submitted"] = "auto-replied" if reply_to is not None else "auto-generated"
+    email["X-Auto-Response-Suppress"] = "All"
+    email.set_content(body)
+    email["Content-Language"] = language  # after set_content, which resets Content-* headers
+
+    message = Message(
+        direction="out", source="smtp", template=template, request_id=request.id,
+        message_id=message_id, in_reply_to=" ".join(thread), sender=envelope_from, recipients=to,
+        subject=str(email["Subject"]), body_text=body, raw=email.as_bytes(policy=SMTP),
+        language=language, at=at, delivery="queued",
+    )
+    db.session.add(message)
+    db.session.commit()  # stored before sending: an SMTP outage loses nothing
+    send(message)
+    return message
+
+
+def _deliver(sender: str, recipients: list[str], raw: bytes) -> None:
+    config = current_app.config
+    context = ssl.create_default_context()
+    # EHLO with our own mail domain: smtplib's default asks DNS for this host's FQDN,
+    # which can hang for seconds on a badly configured machine.
+    options = {"timeout": config["MAIL_TIMEOUT"], "local_hostname": sender.rpartition("@")[2]}
+    if config["MAIL_SSL"]:
+        server = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], context=context, **options)
+    else:
+        server = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], **options)
+    with server:
+        if config["MAIL_STARTTLS"] and not config["MAIL_SSL"]:
+            server.starttls(context=context)
+        if config["MAIL_USERNAME"]:
+            server.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        server.sendmail(sender, recipients, raw)
+
+
+def send(message: Message) -> None:
+    """Deliver a stored outbound message (again); record the outcome and commit.
+
+    No MAIL_SERVER (the demo): the message is written to the log in full, so whoever
+    runs the demo can follow the links in it; its delivery is "logged".
+    """
+    if not current_app.config.get("MAIL_SERVER"):
+        logger.warning("MAIL_SERVER is not set: this email was not sent; here it is.\n"
+                       "To: %s\nSubject: %s\nMessage-ID: <%s>\n\n%s",
+                       message.recipients, message.subject, message.message_id, message.body_text)
+        delivery, error = "logged", None
+    else:
+        try:
+            _deliver(message.sender, message.recipients.split(", "), message.raw)
+            delivery, error = "sent", None
+        except (OSError, smtplib.SMTPException) as exc:  # mail down must not lose the request
+            delivery, error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+            logger.warning("could not send message <%s>: %s", message.message_id, error)
+    message.delivery, message.delivery_error = delivery, error
+    if error is None:
+        message.sent_at = current_time()
+        _record_sent(message)
+    db.session.commit()
+
+
+def _record_sent(message: Message) -> None:
+    """An audit event on the request: what was sent to the subject, and when."""
+    if message.request_id is None:
+        return
+    # Lock the request row first, as every writer of its chain does (audit.record).
+    request = db.session.scalars(select(Request).where(Request.id == message.request_id)
+                                 .with_for_update()).one()
+    audit.record(request, actor="bot:operator:outbox", kind="message_sent", at=message.sent_at,
+                 data={"template": message.template, "message_id": message.message_id,
+                       "delivery": message.delivery})
