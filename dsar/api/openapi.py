@@ -17,6 +17,17 @@ _ERRORS = {
 }
 
 
+# Packages that add their own /api/v1 paths document them here: extend(fn) has
+# fn(spec, responses) called on every build (responses is `_responses` below).
+_EXTENSIONS: list = []
+
+
+def extend(add_paths) -> None:
+    if add_paths not in _EXTENSIONS:
+        _EXTENSIONS.append(add_paths)
+        build_spec.cache_clear()
+
+
 def _responses(ok_code: str, ok_schema: str, description: str, *errors: str) -> dict:
     out = {ok_code: {"description": description, "content": {"application/json": {"schema": ok_schema}}}}
     for code in errors:
@@ -68,6 +79,8 @@ def build_spec() -> dict:
         "requestBody": {"required": False, "content": {"application/json": {"schema": "ActionIn"}}},
         "responses": _responses("200", "RequestDetail", "the request after the action",
                                 "400", "401", "403", "404", "409", "422")}})
+    for add_paths in _EXTENSIONS:
+        add_paths(spec, _responses)
     return spec.to_dict()
 
 
