@@ -180,7 +180,26 @@ def test_the_pages_forbid_scripts_and_leak_no_tokens(client):
     response = client.get("/privacy")
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'none'" in policy and "frame-ancestors 'none'" in policy
-    assert response.headers["Referrer-Policy"] == "no-referrer" and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "same-origin" and response.headers["Cache-Control"] == "no-store"
+
+
+def test_over_https_the_form_works_with_the_referer_a_browser_sends(client, smtp):
+    # Flask-WTF insists on a same-origin Referer over HTTPS; the pages' Referrer-Policy
+    # (same-origin) lets browsers send it, and nothing else.
+    https = {"base_url": "https://dsar.example"}
+    page = client.get("/privacy/cabinet-martin", **https).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    fields = {"csrf_token": token, **_valid()}
+    assert client.post("/privacy/cabinet-martin", data=fields, **https).status_code == 400  # no Referer
+    sent = client.post("/privacy/cabinet-martin", data=fields, **https,
+                       headers={"Referer": "https://dsar.example/privacy/cabinet-martin"})
+    assert sent.status_code == 303
+
+
+def test_any_other_address_under_privacy_is_the_public_404_page(client):
+    for path in ("/privacy/cabinet-martin/extra", "/privacy/status/", "/privacy/a/b/c"):
+        response = client.get(path, headers={"Accept-Language": "de"})
+        assert response.status_code == 404 and "Seite nicht gefunden" in _text(response)
 
 
 def test_a_1mb_body_is_a_413_page(client, operator):
@@ -243,6 +262,14 @@ def test_rate_limits_are_shared_through_redis_when_there_is_one(database):
     assert type(limiter.storage).__name__ == "RedisStorage"
     create_app({"SQLALCHEMY_DATABASE_URI": url})
     assert type(limiter.storage).__name__ == "MemoryStorage"
+
+
+def test_the_session_cookie_is_secure_when_the_site_is_served_over_https(database):
+    from dsar import create_app
+
+    assert create_app({"SQLALCHEMY_DATABASE_URI": database[0], "PUBLIC_BASE_URL": "https://dsar.example"}) \
+        .config["SESSION_COOKIE_SECURE"] is True
+    assert create_app({"SQLALCHEMY_DATABASE_URI": database[0]}).config["SESSION_COOKIE_SECURE"] is False
 
 
 def test_the_home_page_leads_people_to_the_form(client):

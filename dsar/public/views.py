@@ -41,8 +41,9 @@ def headers(response):
         "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Links carry tokens: never leak them in a Referer, never keep them in a shared cache.
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Links carry tokens: no Referer to other sites, no copy in a shared cache. Same-origin
+    # Referers stay: over HTTPS, Flask-WTF refuses a form POST that comes without one.
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -152,6 +153,12 @@ def status_page(token: str):
         raise NotFound()
     prefer_language(found.language)
     return render_template("public/status.html", view=status.describe(found))
+
+
+@bp.route("/<path:anything>", methods=["GET", "POST"])
+def elsewhere(anything: str):
+    """Any other address under /privacy: the public 404 page, in the page's language."""
+    raise NotFound()
 
 
 # --- errors -----------------------------------------------------------------------------
