@@ -1,7 +1,7 @@
 """Inbound email: one pipeline for IMAP, Postmark's webhook and imported files.
 
-`pipeline.ingest` decides what each message is; `messages_api` shows the messages and
-lets a human triage what intake could not decide.
+`pipeline.ingest` decides what each message is; `postmark` (the webhook) feeds it;
+`messages_api` shows the messages and lets a human triage what intake could not decide.
 """
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the messages API."""
+    """Register the webhook and the messages API."""
     from dsar.api import openapi
     from dsar.api.errors import error_response
-    from dsar.intake import messages_api, pipeline
+    from dsar.intake import messages_api, pipeline, postmark
 
-    if messages_api.bp.name not in app.blueprints:
-        app.register_blueprint(messages_api.bp)
+    for blueprint in (postmark.bp, messages_api.bp):
+        if blueprint.name not in app.blueprints:
+            app.register_blueprint(blueprint)
     openapi.extend(messages_api.document)
 
     @app.errorhandler(pipeline.NotTriable)
