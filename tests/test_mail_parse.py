@@ -204,3 +204,51 @@ _HEADERS = st.sampled_from([b"From: ", b"To: ", b"Cc: ", b"Subject: ", b"Date: "
 @given(st.lists(st.one_of(_HEADERS, st.binary(max_size=20)), max_size=60))
 def test_email_shaped_garbage_parses(chunks):
     parse_email(b"".join(chunks))
+
+
+def _big_message() -> bytes:
+    import random
+    rng = random.Random(7)
+    inner = EmailMessage()
+    inner["Subject"] = "forwarded"
+    inner.set_content("inner text")
+    inner.add_attachment(rng.randbytes(60_000), maintype="image", subtype="png", filename="inner.png")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@b.example", "dpo@shop.example", "big"
+    # A text part that quotes a base64 header and a base64-looking block: it must stay text.
+    msg.set_content("Please delete my account.\nContent-Transfer-Encoding: base64\n\n" + ("QUJD" * 19 + "\n") * 80)
+    for k in range(3):
+        msg.add_attachment(rng.randbytes(200_000 + k), maintype="application", subtype="pdf", filename=f"scan{k}.pdf")
+    msg.add_attachment(inner)
+    return msg.as_bytes()
+
+
+def test_lifting_large_base64_bodies_changes_nothing(monkeypatch):
+    raw = _big_message()
+    fast = parse_email(raw)
+    monkeypatch.setattr(mailparse, "lift_base64", lambda r: (r, mailparse._Lifted()))
+    slow = parse_email(raw)
+    assert fast == slow
+    assert [a.size for a in fast.attachments] == [200_000, 200_001, 200_002, len(fast.attachments[3].data)]
+    assert b"inner.png" in fast.attachments[3].data and b"dsarlifted" not in fast.attachments[3].data
+    assert fast.text.startswith("Please delete my account.\nContent-Transfer-Encoding: base64")
+
+
+def test_lifted_body_with_stray_characters_still_decodes():
+    raw = _big_message()
+    body_start = raw.index(b"\n\n", raw.index(b"scan1.pdf")) + 2
+    damaged = raw[:body_start] + raw[body_start:].replace(b"\n", b"\n ", 5)   # spaces inside a base64 body
+    p = parse_email(damaged)
+    assert [a.filename for a in p.attachments][:3] == ["scan0.pdf", "scan1.pdf", "scan2.pdf"]
+    assert p.attachments[1].size == 200_001
+
+
+def test_text_that_looks_like_a_mime_part_falls_back_to_plain_parsing():
+    fake_part = "--not-a-boundary\nContent-Transfer-Encoding: base64\n\n" + ("QUJD" * 19 + "\n") * 80
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "a@b.example", "x"
+    msg.set_content("Please delete my account.\n" + fake_part + "-- \nEmma", cte="8bit")
+    msg.add_attachment(b"\1" * 40_000, maintype="application", subtype="pdf", filename="a.pdf")
+    p = parse_email(msg.as_bytes())
+    assert "QUJDQUJD" in p.text and "dsarlifted" not in p.text
+    assert p.attachments[0].size == 40_000

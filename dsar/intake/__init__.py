@@ -1,8 +1,8 @@
 """Inbound email: one pipeline for IMAP, Postmark's webhook and imported files.
 
-`pipeline.ingest` decides what each message is; `postmark` (the webhook) and `cli`
-(`dsar ingest`) feed it;
-`messages_api` shows the messages and lets a human triage what intake could not decide.
+`pipeline.ingest` decides what each message is; `postmark` (the webhook), `cli`
+(`dsar ingest`, `dsar mail poll`, with dsar.mail.imap) feed it; `messages_api` shows
+the messages and lets a human triage what intake could not decide.
 """
 from __future__ import annotations
 
@@ -25,3 +25,4 @@ def init_app(app: Flask) -> None:
         return error_response(409, "conflict", exc.message)
 
     app.cli.add_command(cli.ingest_command)
+    app.cli.add_command(cli.mail_cli)

@@ -32,6 +32,7 @@ _REFERENCE = re.compile(REFERENCE_PATTERN.pattern, re.IGNORECASE)
 # about what the sender asks for (it may well name the right of *our* message).
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|fw|fwd|wg|tr|rv|r|sv|vs|odp|ant|πρ|ha)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 _CORRECTION_INTRO = re.compile(r":\s*$")
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
 @dataclass
@@ -86,7 +87,7 @@ def understand(text: str, *, subject: str = "", sender: str = "", sender_name: s
         is_request=is_request,
         rights=rights,
         language=language,
-        identities=_identities.extract(new, split.signature, langs, sender, sender_name),
+        identities=_identities.extract(new, split.signature, sender, sender_name),
         chaser=chaser,
         references=references,
         confident=confident,
@@ -120,8 +121,7 @@ def _unreadable(text: str) -> bool:
     """More than a tenth control characters or replacement marks."""
     if not text:
         return False
-    bad = sum(1 for ch in text if (ch < " " and ch not in "\n\t\r") or ch == "\ufffd" or "\x7f" <= ch <= "\x9f")
-    return bad * 10 > len(text)
+    return len(_UNREADABLE.findall(text)) * 10 > len(text)
 
 
 def _confidence(analysis: Analysis, rights, is_request, chaser, references, language,

@@ -30,28 +30,35 @@ _LINKING = re.compile(r"(?:is|est|ist|es|e|è|je|ar|är|este|είναι)\s+", re
 _SEPARATOR = re.compile(r"\s*(?:[:#=]|n[o°º]\.?)?\s*")
 
 
-def _label_regexes():
-    out = {}
-    for code, lex in LEXICONS.items():
-        out[code] = [(kind, re.compile(r"^[\s\-*•>]{0,4}(?:" + "|".join(labels) + r")(?=[\s:#=.]|$)"))
-                     for kind, labels in lex.labels.items()]
-    return out
+def _label_regex() -> re.Pattern:
+    """One regex for the field labels of every language, a named group per kind (a
+    German customer number in an English e-mail is common, and the labels are specific
+    enough not to fire on prose). Customer ids first: "user name" is one, not a name."""
+    kinds = ("customer_id", "email", "phone", "name")
+    groups = []
+    for kind in kinds:
+        labels = [label for lex in LEXICONS.values() for label in lex.labels.get(kind, ())]
+        groups.append(f"(?P<{kind}>" + "|".join(labels) + ")")
+    return re.compile(r"^[\s\-*•>]{0,4}(?:" + "|".join(groups) + r")(?=[\s:#=.]|$)")
 
 
-_LABELS = _label_regexes()
+_LABEL = _label_regex()
+_FIELD_LINE = re.compile(r"[:\d]")     # every labelled field has a colon or a number
+_HAS_DIGIT = re.compile(r"\d")
 # A customer number may also stand in a sentence: "my customer number is 40017-22".
 _CUSTOMER_IN_PROSE = re.compile(r"(?<!\w)(?:" + "|".join(
     label for lex in LEXICONS.values() for label in lex.labels.get("customer_id", ())) + r")(?=[\s:#=.])")
-_INTROS = {code: lex.compiled.name_intro for code, lex in LEXICONS.items()}
+# "my name is", "je m'appelle", "ich heiße" … in one regex.
+_INTRO = re.compile(r"(?<!\w)(?:" + "|".join(lex.expand(p) for lex in LEXICONS.values() for p in lex.name_intro) + ")")
 
 
 def _digits(value: str) -> int:
-    return sum(ch.isdigit() for ch in value)
+    return len(_HAS_DIGIT.findall(value))
 
 
 def looks_like_name(value: str) -> bool:
     value = value.strip()
-    if not value or "@" in value or any(ch.isdigit() for ch in value) or value.lower() in _NOT_NAMES:
+    if not value or "@" in value or _HAS_DIGIT.search(value) or value.lower() in _NOT_NAMES:
         return False
     m = _NAME.fullmatch(value)
     return bool(m) and len(value) <= 80
@@ -81,8 +88,7 @@ def _field_value(kind: str, rest: str) -> str | None:
     return None
 
 
-def extract(text: str, signature: str, langs: list[str], sender: str = "",
-            sender_name: str = "") -> list[tuple[str, str]]:
+def extract(text: str, signature: str, sender: str = "", sender_name: str = "") -> list[tuple[str, str]]:
     """Identities in the order found, deduplicated."""
     found: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
@@ -104,41 +110,30 @@ def extract(text: str, signature: str, langs: list[str], sender: str = "",
         add("name", name)
 
     body = f"{text}\n{signature}"
-    # Every language's labels: a German customer number in an English e-mail is common,
-    # and the labels are specific enough not to fire on prose.
-    codes = list(dict.fromkeys([*langs, *_LABELS]))
     folded_body = fold(body)
     for line, folded in zip(body.split("\n"), folded_body.split("\n")):
-        if ":" not in line and not any(ch.isdigit() for ch in line):
-            continue   # every labelled field has a colon or a number
-        for code in codes:
-            for kind, regex in _LABELS[code]:
-                m = regex.match(folded)
-                if m:
-                    value = _field_value(kind, line[m.end():])
-                    if value:
-                        add(kind, value)
-                        break
-            else:
-                continue
-            break
+        if not _FIELD_LINE.search(line):
+            continue
+        m = _LABEL.match(folded)
+        if m:
+            value = _field_value(m.lastgroup, line[m.end():])
+            if value:
+                add(m.lastgroup, value)
     for m in _CUSTOMER_IN_PROSE.finditer(folded_body):
         value = _field_value("customer_id", body[m.end():m.end() + 60].split("\n", 1)[0])
         if value:
             add("customer_id", value)
-    for code in codes:
-        intro = _INTROS.get(code)
-        for m in intro.finditer(folded_body) if intro else ():
-            # "My name is Oliver Bennett and …": the capitalised words right after.
-            words = []
-            for word in body[m.end():m.end() + 80].split():
-                word = word.strip(",.;:!?")
-                if not word[:1].isupper() or len(words) == 4:
-                    break
-                words.append(word)
-            candidate = " ".join(words)
-            if len(words) >= 2 and looks_like_name(candidate):
-                add("name", candidate)
+    for m in _INTRO.finditer(folded_body):
+        # "My name is Oliver Bennett and …": the capitalised words right after.
+        words = []
+        for word in body[m.end():m.end() + 80].split():
+            word = word.strip(",.;:!?")
+            if not word[:1].isupper() or len(words) == 4:
+                break
+            words.append(word)
+        candidate = " ".join(words)
+        if len(words) >= 2 and looks_like_name(candidate):
+            add("name", candidate)
     for m in EMAIL.finditer(body):
         add("email", m.group())
     for m in _PHONE_INTL.finditer(body):

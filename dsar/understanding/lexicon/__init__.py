@@ -90,20 +90,18 @@ class Lexicon:
         patterns = [self.expand(p) for p in patterns]
         return re.compile(_WORD_START + "(?:" + "|".join(patterns) + ")", flags) if patterns else None
 
-    def grouped(self, kind: str) -> tuple[re.Pattern | None, dict[str, str]]:
-        """One regex for all rights' cues of `kind`, each right in its own named group,
-        so one scan of the text finds them all; returns (regex, group name -> right)."""
-        parts, names = [], {}
+    def grouped(self, kind: str) -> re.Pattern | None:
+        """One regex for all rights' cues of `kind`, each right in its own named group
+        (the group's name is the right), so one scan of the text finds them all."""
+        parts = []
         # Where two rights' cues start at the same place the more specific wins:
         # "stop processing my data while you check" is restriction, not objection;
         # "remove me from your list" is objection, not erasure.
         for right in sorted(self.rights, key=PRIORITY.index):
             patterns = getattr(self.rights[right], kind)
             if patterns:
-                name = f"{right}"
-                names[name] = right
-                parts.append(f"(?P<{name}>" + "|".join(self.expand(p) for p in patterns) + ")")
-        return (re.compile(_WORD_START + "(?:" + "|".join(parts) + ")") if parts else None), names
+                parts.append(f"(?P<{right}>" + "|".join(self.expand(p) for p in patterns) + ")")
+        return re.compile(_WORD_START + "(?:" + "|".join(parts) + ")") if parts else None
 
     @cached_property
     def compiled(self) -> "Compiled":
@@ -114,9 +112,9 @@ class Compiled:
     """The regexes of one Lexicon, built once."""
 
     def __init__(self, lex: Lexicon):
-        self.phrases, _ = lex.grouped("phrases")
-        self.verbs, _ = lex.grouped("verbs")
-        self.nouns, _ = lex.grouped("nouns")
+        self.phrases = lex.grouped("phrases")
+        self.verbs = lex.grouped("verbs")
+        self.nouns = lex.grouped("nouns")
         self.request = lex.alternation(lex.request)
         self.me = re.compile(rf"(?<!\w)(?:{lex.me})(?!\w)")
         self.conditional = lex.alternation(lex.conditional)
@@ -124,16 +122,10 @@ class Compiled:
         self.negation = frozenset(lex.negation)
         self.negation_after = frozenset(lex.negation_after)
         self.negated = [(right, lex.alternation(p)) for right, p in lex.negated.items()]
-        self.chaser = (re.compile(_WORD_START + "(?:" + "|".join(f"(?P<c{i}>{lex.expand(p)})" for i, (p, _) in enumerate(lex.chaser)) + ")")
-                       if lex.chaser else None)
+        chasers = "|".join(f"(?P<c{i}>{lex.expand(p)})" for i, (p, _) in enumerate(lex.chaser))
+        self.chaser = re.compile(_WORD_START + "(?:" + chasers + ")") if chasers else None
         self.chaser_weights = {f"c{i}": w for i, (_, w) in enumerate(lex.chaser)}
         self.gdpr = lex.alternation(lex.gdpr)
-        self.closing = re.compile(r"^\W*(?:" + "|".join(lex.closings) + r")\W*$") if lex.closings else None
-        self.attribution = (re.compile("|".join(f"(?:{p})" for p in lex.attribution))
-                            if lex.attribution else None)
-        self.labels = {kind: re.compile(r"(?<!\w)(?:" + "|".join(ls) + r")\s*(?:[:#=]|n[o°º]\.?|-)?\s*",)
-                       for kind, ls in lex.labels.items()}
-        self.name_intro = lex.alternation(lex.name_intro)
 
 
 def _load() -> dict[str, Lexicon]:
