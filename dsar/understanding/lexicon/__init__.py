@@ -16,8 +16,7 @@ short and generic:
 - " ~ " is a gap of up to three words: "delete ~ {ME} {DATA}" matches "delete all of my
   personal data";
 - {ME} is the language's first-person words ("my", "me"), {DATA} its words for the
-  things a subject asks about (data, account, profile …), {YOU} its words for the
-  addressed company ("you", "your").
+  things a subject asks about (data, account, profile …).
 
 Every pattern is anchored on word boundaries at both ends; a stem that should match
 longer words says so with "\\w*".
@@ -63,7 +62,6 @@ class Lexicon:
     words: str                         # frequent words, for language identification
     me: str                            # first-person words, the {ME} macro
     data: str                          # data/account/profile words, the {DATA} macro
-    you: str                           # second-person words, the {YOU} macro
     request: tuple[str, ...]           # a sentence that asks for something ("please", "I request")
     negation: tuple[str, ...]          # single words that negate what follows ("not", "ne")
     negation_after: tuple[str, ...] = ()  # words that negate what precedes (German "nicht")
@@ -82,7 +80,6 @@ class Lexicon:
     def expand(self, pattern: str) -> str:
         """Apply the notation of the module docstring to one pattern."""
         p = pattern.replace("{ME}", f"(?:{self.me})").replace("{DATA}", f"(?:{self.data})")
-        p = p.replace("{YOU}", f"(?:{self.you})")
         p = p.replace(" ~ ", _GAP).replace(" ", _SPACE)
         return rf"(?:{p})(?!\w)"   # the leading word boundary is added once per regex
 

@@ -10,7 +10,6 @@ LEXICON = Lexicon(
         udaju osobnich osobni zadost zadam timto clanku podle ktere""",
     me=r"muj|moje|moji|mou|meho|memu|mem|mym|mych|mymi|me|mne|mi|ja",
     data=r"udaj\w*|osobni udaje|osobnich udaju|ucet|uctu|uctem|profil\w*|informac\w*|data|dat|adres\w*",
-    you=r"vy|vas|vam|vase|vasi|vasem|vasich",
     request=(r"prosim", r"zadam", r"zadame", r"chci", r"chtel bych", r"chtela bych", r"timto", r"muzete",
              r"mohli byste", r"mohla byste", r"pozaduji", r"zadost o", r"moji zadost o"),
     negation=("ne", "nikdy", "bez", "nikoli", "ani"),

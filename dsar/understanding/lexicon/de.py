@@ -11,7 +11,6 @@ LEXICON = Lexicon(
     me=r"mein|meine|meinen|meinem|meiner|meines|mich|mir|ich",
     data=r"daten|konto|kundenkonto|benutzerkonto|nutzerkonto|profil|account|informationen|angaben|"
          r"datensatze|adresse|e-mail-adresse|personenbezogenen daten|kundendaten|mitgliedschaft",
-    you=r"sie|ihr|ihre|ihren|ihrem|ihnen",
     request=(r"bitte", r"ich bitte", r"hiermit", r"ich mochte", r"ich will", r"ich wunsche",
              r"ich fordere", r"ich verlange", r"ich beantrage", r"antrag auf", r"konnen sie",
              r"konnten sie", r"wurden sie", r"ich ersuche", r"ersuche", r"ich bitte sie",

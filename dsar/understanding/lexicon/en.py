@@ -11,7 +11,6 @@ LEXICON = Lexicon(
     me=r"my|me|mine|myself|i",
     data=r"data|account|accounts|profile|information|info|details|records|record|"
          r"personal data|personal information|subscription|customer account|user account",
-    you=r"you|your|yours",
     request=(r"please", r"pls", r"plz", r"kindly", r"hereby", r"i request", r"i am requesting",
              r"i'm requesting", r"requesting", r"i would like", r"i'd like", r"i want", r"i wish",
              r"i need", r"i demand", r"i ask", r"i am asking", r"i am writing to", r"could you",

@@ -10,7 +10,6 @@ LEXICON = Lexicon(
     me=r"mi|mis|me|mio|mia|mios|mias|yo",
     data=r"datos|datos personales|cuenta|perfil|informacion|informacion personal|registros|suscripcion|"
          r"direccion|correo",
-    you=r"usted|ustedes|vosotros|su|sus|vuestro|vuestra|vuestros|vuestras",
     request=(r"por favor", r"solicito", r"estoy solicitando", r"solicitar", r"pido", r"estoy pidiendo",
              r"quiero", r"quisiera", r"me gustaria", r"deseo", r"les ruego", r"le ruego", r"ruego",
              r"por la presente", r"podrian", r"pueden", r"podria", r"puede", r"exijo", r"agradeceria",

@@ -11,7 +11,6 @@ LEXICON = Lexicon(
     me=r"mon|ma|mes|moi|me|m(?=')|je|j(?=')",
     data=r"donnees|donnees personnelles|compte|comptes|profil|informations|coordonnees|abonnement|"
          r"dossier|fiche|historique|adresse",
-    you=r"vous|votre|vos",
     request=(r"veuillez", r"merci de", r"je (vous )?demande", r"demander", r"je souhaite", r"je voudrais",
              r"j'aimerais", r"je veux", r"pourriez vous", r"pouvez vous", r"s'il vous plait", r"svp",
              r"par la presente", r"je sollicite", r"je vous prie", r"je requiers", r"j'exige",

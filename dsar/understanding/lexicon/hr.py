@@ -9,7 +9,6 @@ LEXICON = Lexicon(
         ovime clanku clanka prema sukladno""",
     me=r"moj|moja|moje|moji|mojih|mojim|mog|mom|mene|me|mi|meni|ja",
     data=r"podat\w*|osobn\w* podat\w*|racun\w*|profil\w*|informacij\w*|korisnick\w* racun\w*|adres\w*",
-    you=r"vi|vas|vam|vasi|vase|vasa",
     request=(r"molim", r"zahtijevam", r"zatrazujem", r"trazim", r"zelim", r"ovime", r"ovim putem",
              r"mozete li", r"biste li", r"zahtjev za", r"moj zahtjev za"),
     negation=("ne", "nemojte", "nemoj", "nikad", "nikada", "bez", "niti"),

@@ -10,7 +10,6 @@ LEXICON = Lexicon(
         richiesta richiedo cancellare riguardanti secondo""",
     me=r"mio|mia|miei|mie|mi|me|io",
     data=r"dati|dati personali|account|profilo|informazioni|conto|iscrizione|indirizzo|registrazione",
-    you=r"voi|vostro|vostra|vostri|vostre|lei|sua|suo",
     request=(r"per favore", r"per cortesia", r"richiedo", r"chiedo", r"vorrei", r"voglio", r"desidero",
              r"con la presente", r"vi prego", r"la prego", r"potreste", r"potete", r"prego", r"cortesemente",
              r"vi chiedo", r"io sottoscritto", r"la mia richiesta di"),

@@ -11,7 +11,6 @@ LEXICON = Lexicon(
     me=r"mijn|mij|me|ik",
     data=r"gegevens|persoonsgegevens|persoonlijke gegevens|data|account|profiel|informatie|abonnement|"
          r"adres|klantaccount|e-mailadres",
-    you=r"u|uw|jullie|je|jouw",
     request=(r"alstublieft", r"alsjeblieft", r"a\.u\.b", r"aub", r"ik verzoek", r"verzoek ik", r"verzoek u",
              r"ik wil", r"wil ik", r"ik zou graag", r"zou ik graag", r"wil graag", r"gelieve", r"hierbij",
              r"kunt u", r"kan u", r"wilt u", r"ik vraag", r"vraag ik", r"ik eis", r"mijn verzoek (om|tot|voor)"),

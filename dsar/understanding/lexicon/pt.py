@@ -10,7 +10,6 @@ LEXICON = Lexicon(
         foram""",
     me=r"meu|minha|meus|minhas|me|mim|eu",
     data=r"dados|dados pessoais|conta|perfil|informacoes|cadastro|registro|registos|registros|inscricao|endereco",
-    you=r"voce|voces|vos|seu|sua|seus|suas|lhe|lhes",
     request=(r"por favor", r"solicito", r"solicitar", r"peco", r"quero", r"gostaria", r"desejo", r"venho",
              r"por meio deste", r"atraves deste", r"por este meio", r"podem", r"poderiam", r"pode", r"exijo",
              r"requeiro", r"agradeco", r"minha solicitacao de"),

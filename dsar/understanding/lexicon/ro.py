@@ -9,7 +9,6 @@ LEXICON = Lexicon(
         stima conform articolul""",
     me=r"mea|meu|mele|mei|mine|ma|mi|eu",
     data=r"date\w*|date personale|cont\w*|profil\w*|informati\w*|adres\w*",
-    you=r"dumneavoastra|voi|va|voastra|vostru|voastre",
     request=(r"solicit", r"va rog", r"vreau", r"as dori", r"doresc", r"cer", r"pe aceasta cale", r"puteti",
              r"prin prezenta", r"va solicit", r"solicitarea mea"),
     negation=("nu", "niciodata", "fara", "nici"),

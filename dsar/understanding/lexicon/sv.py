@@ -8,7 +8,6 @@ LEXICON = Lexicon(
         hej tack halsningar vanliga vanligen personuppgifter uppgifter begaran enligt artikel""",
     me=r"mig|min|mina|mitt|jag",
     data=r"uppgifter|personuppgifter|data|konto|kontot|profil|information|prenumeration|adress|e-postadress",
-    you=r"ni|er|era|ert|du|din|dina",
     request=(r"jag begar", r"begar", r"vanligen", r"snalla", r"jag vill", r"jag skulle vilja", r"harmed",
              r"kan ni", r"kan du", r"jag ber", r"jag onskar", r"var vanlig", r"min begaran om"),
     negation=("inte", "ej", "aldrig", "icke", "ingen", "inga"),
