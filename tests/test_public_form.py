@@ -4,8 +4,11 @@ from __future__ import annotations
 import logging
 import re
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dsar.models import Right
 
@@ -164,6 +167,33 @@ def test_hostile_input_is_a_clear_field_error(client, public_form, smtp, operato
     assert response.status_code == 422
     assert error in _text(response)
     assert _requests(client, operator) == [] and smtp.messages == []
+
+
+FORM_FIELDS = ["organisation", "rights", "corrections", "email", "name", "phone", "customer_id", "details"]
+nasty = st.text(max_size=300) | st.sampled_from(["\x00", "\ud800", "a\r\nBcc: x@evil.example", "é" * 6000, EMAIL,
+                                                 "access", "rectification", "<script>x</script>", "' OR 1=1 --"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.dictionaries(st.sampled_from(FORM_FIELDS), nasty | st.lists(nasty, max_size=3), max_size=8))
+def test_whatever_is_sent_the_answer_is_a_page_never_a_500(app, client, smtp, fields):
+    app.config["FORM_RATE_LIMIT_PER_IP"] = app.config["FORM_RATE_LIMIT_PER_EMAIL"] = "10000 per hour"
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', _text(client.get("/privacy"))).group(1)
+    # Raw bytes on the wire, as a hostile client sends them (lone surrogates as WTF-8).
+    body = urlencode({"csrf_token": token, **fields}, doseq=True, errors="surrogatepass")
+    response = client.post("/privacy", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (303, 422), _text(response)[:2000]
+
+
+def test_a_bug_is_a_page_in_the_subjects_language_and_is_logged(client, public_form, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("dsar.public.filing.create_request", broken)
+    with caplog.at_level(logging.ERROR, logger="dsar.public.views"):
+        response = public_form("/privacy/cabinet-martin", headers={"Accept-Language": "es"}, **_valid())
+    assert response.status_code == 500 and "Se ha producido un error" in _text(response)
+    assert "a bug" in caplog.text
 
 
 def test_a_script_in_a_name_is_shown_as_text_and_never_emailed(client, public_form, smtp):

@@ -5,7 +5,7 @@
 /privacy/requests/sent        what was filed, after the form (POST-redirect-GET)
 /privacy/confirm/<token>      the emailed link: a page with one button, which POSTs
 /privacy/status/<token>       where a request stands
-One error page serves 400, 404, 410, 413 and 429, in the page's language.
+One error page serves 400, 404, 410, 413, 429 and 500, in the page's language.
 """
 from __future__ import annotations
 
@@ -199,3 +199,14 @@ def too_many(exc: HTTPException):
     return error_page(429, _("Too many requests"), _(
         "This form has been sent too many times from your connection or for this email address. "
         "Please try again %(when)s.", when=format_timedelta(wait, add_direction=True)))
+
+
+@bp.errorhandler(Exception)
+def unexpected(exc: Exception):
+    """A bug: logged in full, and the subject told plainly, in their language, to try again."""
+    if isinstance(exc, HTTPException):  # one without a page of its own (405…): as it is
+        return exc
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return error_page(500, _("Something went wrong"), _(
+        "Something went wrong on our side, and it has been recorded. Your request may not have been sent: "
+        "please try again in a few minutes."))
