@@ -416,3 +416,50 @@ def test_understand_never_raises(text, subject):
     u = understand(text, subject=subject, sender="x@y.example", sender_name=subject)
     assert set(u.rights) <= set(RIGHTS)
     json.dumps(u.as_dict())
+
+
+# -- forwarded requests ------------------------------------------------------------------
+GMAIL_FORWARD = """Hello, please handle the request below for our customer.
+
+---------- Forwarded message ---------
+From: Jana Novakova <jana.novakova@example.cz>
+Date: Mon, 23 Nov 2026 at 10:02
+Subject: Delete my data
+To: <privacy@client.example>
+
+Hello, please delete my account and all my data. My customer number is 40017-22.
+"""
+
+OUTLOOK_FORWARD = """Bitte bearbeiten.
+
+________________________________
+Von: Jonas Schneider [mailto:jonas.schneider@example.de]
+Gesendet: Montag, 23. November 2026 10:02
+An: Datenschutz
+Betreff: WG: Auskunft
+
+Ich bitte um Auskunft über meine gespeicherten Daten nach Art. 15 DSGVO.
+"""
+
+
+def test_a_forwarded_request_is_read_from_the_forwarded_message():
+    u = understand(GMAIL_FORWARD, subject="Fwd: Delete my data", sender="anna@client.example", sender_name="Anna Staff")
+    assert u.rights == ["erasure"] and u.is_request and u.confident
+    assert u.identities[:3] == [("email", "jana.novakova@example.cz"), ("name", "Jana Novakova"),
+                                ("customer_id", "40017-22")]
+    assert ("email", "anna@client.example") in u.identities
+    assert u.reasons[0].startswith("forwarded")
+
+
+def test_an_outlook_forward_in_german():
+    u = understand(OUTLOOK_FORWARD, subject="WG: Auskunft")
+    assert (u.rights, u.language) == (["access"], "de")
+    assert ("email", "jonas.schneider@example.de") in u.identities
+
+
+def test_an_outlook_reply_quoting_our_message_is_still_not_read():
+    text = ("Thanks, here is my ID.\n\n-----Original Message-----\nFrom: Privacy <dpo@shop.example>\n"
+            "Sent: Monday, November 23, 2026 10:02\nTo: emma@example.org\n"
+            "Subject: RE: Your request DSR-7KQ2-M4XZ: erasure\n\nBefore we delete your account, please verify.")
+    u = understand(text, subject="RE: Your request DSR-7KQ2-M4XZ: erasure")
+    assert u.rights == [] and not u.is_request

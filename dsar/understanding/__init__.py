@@ -15,7 +15,8 @@ or a text with no language to read (empty, garbage, or a scanned letter attached
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
+from email.utils import parseaddr
 
 from dsar.requests.references import REFERENCE_PATTERN, is_reference
 
@@ -23,7 +24,7 @@ from . import identities as _identities
 from .language import best as best_language, detect, scores as language_scores
 from .lexicon import LEXICONS
 from .rights import RIGHTS, Analysis, analyse
-from .text import fold, sentences, split_reply
+from .text import fold, forwarded_message, sentences, split_reply
 
 __all__ = ["RIGHTS", "Understanding", "understand", "understand_email"]
 
@@ -31,6 +32,7 @@ _REFERENCE = re.compile(REFERENCE_PATTERN.pattern, re.IGNORECASE)
 # "Re:", "AW:", "Fwd:" … : the subject of a reply is usually ours, so it says nothing
 # about what the sender asks for (it may well name the right of *our* message).
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|fw|fwd|wg|tr|rv|r|sv|vs|odp|ant|πρ|ha)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|tr|wg|rv|i|doorst|enc|vs|pr)\s*:", re.IGNORECASE)
 _CORRECTION_INTRO = re.compile(r":\s*$")
 _UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
@@ -58,6 +60,29 @@ def understand(text: str, *, subject: str = "", sender: str = "", sender_name: s
     text = text or ""
     subject = " ".join((subject or "").split())
     split = split_reply(text)
+    result = _understand(split, text, subject, sender, sender_name)
+    if not result.is_request and split.below and (split.forward or _FORWARD_SUBJECT.match(subject)):
+        # A forwarded request ("please handle the request below"): a controller passing on
+        # what its customer wrote, or a subject forwarding an earlier request of theirs.
+        return _forwarded(split.below, result) or result
+    return result
+
+
+def _forwarded(below: str, outer: Understanding) -> Understanding | None:
+    """The understanding of the forwarded message, with the outer message's identities
+    and references added; None when the forwarded message is not a request either."""
+    from_value, subject, body = forwarded_message(below)
+    name, address = parseaddr(from_value.replace("[mailto:", "<").replace("]", ">"))
+    inner = understand(body, subject=subject, sender=address, sender_name=name if name != address else "")
+    if not inner.is_request:
+        return None
+    return replace(inner,
+                   identities=list(dict.fromkeys(inner.identities + outer.identities)),
+                   references=list(dict.fromkeys(outer.references + inner.references)),
+                   reasons=["forwarded: the request is the forwarded message"] + inner.reasons)
+
+
+def _understand(split, text: str, subject: str, sender: str, sender_name: str) -> Understanding:
     new = split.new
     folded = fold(new)
     ranked = language_scores(new, folded)

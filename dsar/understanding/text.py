@@ -97,6 +97,12 @@ _SIGNATURE_LINES = 6      # a closing is followed by at most this many short lin
 _SIGNATURE_WIDTH = 80     # ... each at most this long
 
 
+def _header_block(folded: list[str], i: int) -> bool:
+    """Does line i start an Outlook-style header block ("From: …" then "Sent:", "To:" …)?"""
+    return i < len(folded) and bool(_HEADER_FROM.match(folded[i])) and any(
+        _HEADER_NEXT.match(g) for g in folded[i + 1:i + 6])
+
+
 def _maybe_attribution(line: str) -> bool:
     """Cheap test before the attribution regexes: they all end in ':' or hold dashes."""
     return line.endswith(":") or "--" in line or line.startswith("begin forwarded")
@@ -107,6 +113,18 @@ class Split:
     new: str          # what the sender wrote now
     signature: str    # closing formula and what follows it
     quoted: str       # replies and forwards below (or interleaved)
+    below: str = ""   # the text from the reply/forward marker down (not ">"-quoted)
+    forward: bool = False   # `below` is a forwarded message, by its marker or header block
+
+
+# The words of a forward marker ("---------- Forwarded message ---------", "Begin
+# forwarded message:", "-------- Message transféré --------") or of a forwarded
+# header block's subject ("Subject: Fwd: …", "Objet : TR : …", "Betreff: WG: …").
+_FORWARD = re.compile(r"forward|transfere|weitergeleitet|reenviado|inoltrato|doorgestuurd|encaminhad|preposlan|"
+                      r"proslijeden|προωθ|redirectionat|vidarebefordrat|^(?:fwd?|tr|wg|rv|i|doorst|enc|vs)\s*:")
+_FROM_NAMES = r"from|de|von|van|da|od|fran|απο|de la|fra"
+_SUBJECT_NAMES = r"subject|objet|betreff|asunto|oggetto|onderwerp|assunto|predmet|amne|θεμα|subiect"
+_HEADER_LINE = re.compile(r"^\*?([^\W\d][\w -]{0,20}?)\s*:\*?\s*(.*)$")
 
 
 def split_reply(text: str) -> Split:
@@ -117,6 +135,7 @@ def split_reply(text: str) -> Split:
     keep: list[int] = []
     quoted: list[str] = []
     cut = len(lines)   # everything from here on is quoted (a forward or an unprefixed reply)
+    forward = False
     sig_at = None
     i = 0
     while i < len(lines):
@@ -133,10 +152,10 @@ def split_reply(text: str) -> Split:
             if following.startswith(">"):
                 i += span      # an attribution above ">" lines: the text below may answer inline
                 continue
-            cut = i
+            cut, forward = i, bool(_FORWARD.search(f))
             break
-        if _HEADER_FROM.match(f) and any(_HEADER_NEXT.match(g) for g in folded[i + 1:i + 6]):
-            cut = i
+        if _header_block(folded, i) or (_SIGNATURE_DELIMITER.match(f) and _header_block(folded, i + 1)):
+            cut, forward = i, False       # Outlook: "From: … Sent: …", maybe under a line of "_"
             break
         if _SIGNATURE_DELIMITER.match(lines[i].rstrip("\n")) or _MOBILE.match(f):
             sig_at = len(keep)
@@ -149,7 +168,34 @@ def split_reply(text: str) -> Split:
         sig_at = _closing_index([folded[k] for k in keep], [lines[k] for k in keep])
     new = "\n".join(lines[k] for k in keep[:sig_at]).strip()
     signature = "\n".join(lines[k] for k in keep[sig_at:]).strip()
-    return Split(new=new, signature=signature, quoted="\n".join(quoted).strip())
+    below = "\n".join(lines[cut:]).strip()
+    if below and not forward:       # an Outlook block is a forward when its subject says so
+        subject = forwarded_message(below)[2]
+        forward = bool(_FORWARD.search(fold(subject).strip()))
+    return Split(new=new, signature=signature, quoted="\n".join(quoted).strip(), below=below, forward=forward)
+
+
+def forwarded_message(below: str) -> tuple[str, str, str]:
+    """(From value, Subject value, body) of a forwarded or quoted message: the header
+    block under the marker ("From: …", "Subject: …", in the lexicon languages), then
+    the text."""
+    lines = below.split("\n")
+    i = 0
+    while i < len(lines) and (not lines[i].strip() or _ATTRIBUTION.match(fold(lines[i]).strip())
+                              or _SIGNATURE_DELIMITER.match(lines[i].strip())):
+        i += 1      # the marker, the separator line, blank lines
+    sender = subject = ""
+    while i < len(lines) and lines[i].strip():
+        m = _HEADER_LINE.match(fold(lines[i]).strip())
+        if not m:
+            break
+        value = lines[i].split(":", 1)[1].strip().strip("*").strip()
+        if re.fullmatch(_FROM_NAMES, m.group(1)):
+            sender = sender or value
+        elif re.fullmatch(_SUBJECT_NAMES, m.group(1)):
+            subject = subject or value
+        i += 1
+    return sender, subject, "\n".join(lines[i:]).strip()
 
 
 def _closing_index(folded: list[str], lines: list[str]) -> int:
