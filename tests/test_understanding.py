@@ -296,6 +296,11 @@ def test_signature_delimiter_cuts_the_signature():
     ("en", "Hi, I'd like a quote for 40 licences of your software for our team."),
     ("en", "Why was I charged twice on invoice 2026-1042? Please refund the second payment."),
     ("en", "CONGRATULATIONS!!! You have won a free cruise, click here to claim your prize now"),
+    ("en", "Please send me a copy of the invoice."),
+    ("en", "I forgot my password, please reset it."),
+    ("en", "Can you update me on my order status?"),
+    ("de", "Bitte stornieren Sie meine Bestellung."),
+    ("fr", "Pouvez-vous annuler ma commande ?"),
     ("fr", "Quels sont vos horaires d'ouverture ?"),
     ("de", "Wann ist Ihr Geschäft am Samstag geöffnet?"),
     ("es", "¿Cuál es el precio de la suscripción anual?"),
@@ -309,6 +314,8 @@ def test_unrelated_message_is_confidently_not_a_request(lang, text):
 
 @pytest.mark.parametrize("text", [
     "I have a question about GDPR.",
+    "Please remove the item from my cart.",          # a deletion verb, but of what?
+    "Please correct the VAT number on invoice 2026-104.",
     "Is your company compliant with data protection law?",
     "",
     "\x00\x01\x02 ###### %%%%",

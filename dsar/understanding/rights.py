@@ -6,7 +6,8 @@ mix in), for the cues of `lexicon/`. Every cue found is *evidence* with a weight
 | evidence | weight |
 |---|---|
 | a phrase ("delete my account", "unsubscribe me") | 1.0 |
-| a verb next to a first-person word, or in a sentence that asks ("please erase") | 1.0 |
+| a verb in a sentence that asks or next to a first-person word, with a data-like object near ("please erase my data") | 1.0 |
+| the same without such an object ("please remove the item from my cart") | 0.6 |
 | a verb alone | 0.4 |
 | a noun after a request marker in its sentence ("I request … erasure") | 1.0 |
 | a noun before the marker | 0.5 |
@@ -43,7 +44,8 @@ THRESHOLD = 1.0        # evidence for a right to count as asked for
 AMBIGUOUS = 0.5        # evidence from here to THRESHOLD: a human must look
 CHASER_THRESHOLD = 1.0
 
-W_PHRASE, W_VERB_CONTEXT, W_VERB, W_NOUN_GOVERNED, W_NOUN_BEFORE, W_NOUN = 1.0, 1.0, 0.4, 1.0, 0.5, 0.3
+W_PHRASE, W_VERB_CONTEXT, W_VERB_NO_OBJECT, W_VERB = 1.0, 1.0, 0.6, 0.4
+W_NOUN_GOVERNED, W_NOUN_BEFORE, W_NOUN = 1.0, 0.5, 0.3
 W_ARTICLE_CONTEXT, W_ARTICLE = 1.0, 0.2
 _NEGATION_WINDOW = 3   # words before (or after) a cue that a negation reaches
 
@@ -256,10 +258,12 @@ def _weight(ctx: _Context, kind: str, start: int, end: int) -> float:
     if kind == "phrases":
         return W_PHRASE
     if kind == "verbs":
+        # "Please erase my data" asks; "please remove the item from my cart" may not:
+        # a verb counts fully only with a data-like object near it.
         c_start, c_end = ctx.clause(start, end)
         near = ctx.folded[max(c_start, start - 40):min(c_end, end + 40)]
         if ctx.asks(start) or ctx.c.me.search(near):
-            return W_VERB_CONTEXT
+            return W_VERB_CONTEXT if ctx.c.data.search(near) else W_VERB_NO_OBJECT
         return W_VERB
     if ctx.asks_before(start):
         return W_NOUN_GOVERNED

@@ -114,6 +114,7 @@ class Compiled:
         self.nouns = lex.grouped("nouns")
         self.request = lex.alternation(lex.request)
         self.me = re.compile(rf"(?<!\w)(?:{lex.me})(?!\w)")
+        self.data = re.compile(rf"(?<!\w)(?:{lex.data})(?!\w)")
         self.conditional = lex.alternation(lex.conditional)
         self.contrast = lex.alternation(lex.contrast)
         self.negation = frozenset(lex.negation)
