@@ -175,7 +175,9 @@ def get_request(reference: str, principal: Principal, *, for_update: bool = Fals
         raise NotFound(f"no request {reference[:40]!r}: references look like DSR-7K3M-9QXP")
     statement = permissions.scope(principal, select(Request).where(Request.reference == reference))
     if for_update:
-        statement = statement.with_for_update()
+        # populate_existing: a row already in the session is re-read under the lock, so
+        # two concurrent actions see each other's result instead of a stale status.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     request = db.session.scalars(statement).one_or_none()
     if request is None:
         raise NotFound(f"no request {reference}")
