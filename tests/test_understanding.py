@@ -470,3 +470,11 @@ def test_an_outlook_reply_quoting_our_message_is_still_not_read():
             "Subject: RE: Your request DSR-7KQ2-M4XZ: erasure\n\nBefore we delete your account, please verify.")
     u = understand(text, subject="RE: Your request DSR-7KQ2-M4XZ: erasure")
     assert u.rights == [] and not u.is_request
+
+
+def test_a_huge_repetitive_text_is_read_in_bounded_time():
+    import time
+    started = time.perf_counter()
+    for text in ("please delete my " * 20000, "If please delete my data, " * 5000, "x" * 200_000):
+        understand(text)
+    assert time.perf_counter() - started < 5      # was quadratic: a minute for the first one

@@ -14,6 +14,7 @@ or a text with no language to read (empty, garbage, or a scanned letter attached
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import asdict, dataclass, replace
 from email.utils import parseaddr
@@ -34,6 +35,9 @@ _REFERENCE = re.compile(REFERENCE_PATTERN.pattern, re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|fw|fwd|wg|tr|rv|r|sv|vs|odp|ant|πρ|ha)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|tr|wg|rv|i|doorst|enc|vs|pr)\s*:", re.IGNORECASE)
 _CORRECTION_INTRO = re.compile(r":\s*$")
+# The first this many characters of the new text are read: a request is said at the top,
+# and the cost of reading stays bounded for a pasted log or a huge HTML newsletter.
+MAX_READ = 30_000
 _UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
@@ -84,16 +88,17 @@ def _forwarded(below: str, outer: Understanding) -> Understanding | None:
 
 def _understand(split, text: str, subject: str, sender: str, sender_name: str) -> Understanding:
     new = split.new
-    folded = fold(new)
-    ranked = language_scores(new, folded)
+    read = new[:MAX_READ]
+    folded = fold(read)
+    ranked = language_scores(read, folded)
     language = best_language(ranked) or detect(subject)
     # English cues too when some English shows (senders mix it in), or every lexicon
     # when the language is unknown (a short text: the cues themselves will tell).
     langs = list(LEXICONS) if language is None else [language] + (
         ["en"] if language != "en" and ranked.get("en", 0) >= max(1.0, 0.3 * ranked.get(language, 0)) else [])
 
-    spans = sentences(new, folded)
-    analysis = analyse(new, folded, spans, langs)
+    spans = sentences(read, folded)
+    analysis = analyse(read, folded, spans, langs)
     if subject and not _REPLY_SUBJECT.match(subject):
         folded_subject = fold(subject)
         # A subject line is a title: "Erasure request", "Auskunftsersuchen": its nouns ask.
@@ -112,13 +117,13 @@ def _understand(split, text: str, subject: str, sender: str, sender_name: str) -
         is_request=is_request,
         rights=rights,
         language=language,
-        identities=_identities.extract(new, split.signature, sender, sender_name),
+        identities=_identities.extract(read, split.signature[:MAX_READ], sender, sender_name),
         chaser=chaser,
         references=references,
         confident=confident,
         reasons=_reasons(analysis, rights, chaser) + doubts,
         new_text=new,
-        corrections=_corrections(new, spans, analysis) if "rectification" in rights else None,
+        corrections=_corrections(read, spans, analysis) if "rectification" in rights else None,
     )
 
 
@@ -193,17 +198,19 @@ def _corrections(text: str, spans, analysis: Analysis) -> str | None:
     """The passage that says what to correct: the sentences holding rectification
     phrases ("my address is wrong, it should be …"), and the line after one that
     announces the changes ("Please make the following changes:")."""
+    starts = [s for s, _ in spans]
     picked: list[tuple[int, int]] = []
     for ev in sorted(analysis.evidence, key=lambda e: e.start):
         if ev.right != "rectification" or ev.kind != "phrase" or ev.in_subject:
             continue
-        span = next(((s, e) for s, e in spans if s <= ev.start < e), None)
-        if span is None:
+        i = bisect.bisect_right(starts, ev.start) - 1
+        if i < 0 or ev.start >= spans[i][1]:
             continue
-        if _CORRECTION_INTRO.search(text[span[0]:span[1]]):
-            nxt = next(((s, e) for s, e in spans if s >= span[1]), None)
-            span = nxt or span
-        if span not in picked:
-            picked.append(span)
+        if _CORRECTION_INTRO.search(text[spans[i][0]:spans[i][1]]) and i + 1 < len(spans):
+            i += 1
+        if spans[i] not in picked:
+            picked.append(spans[i])
+        if len(picked) >= 10:
+            break
     passage = "\n".join(text[s:e].strip() for s, e in sorted(picked)).strip()
     return passage or None

@@ -48,6 +48,7 @@ W_PHRASE, W_VERB_CONTEXT, W_VERB_NO_OBJECT, W_VERB = 1.0, 1.0, 0.6, 0.4
 W_NOUN_GOVERNED, W_NOUN_BEFORE, W_NOUN = 1.0, 0.5, 0.3
 W_ARTICLE_CONTEXT, W_ARTICLE = 1.0, 0.2
 _NEGATION_WINDOW = 3   # words before (or after) a cue that a negation reaches
+_REACH = 80            # characters around a cue that are read for its negation
 
 # GDPR articles that grant the rights (Art. 15-22; 19 is a notification duty).
 ARTICLE_RIGHTS = {15: "access", 16: "rectification", 17: "erasure", 18: "restriction",
@@ -123,7 +124,7 @@ class _Context:
         self.starts = [s for s, _ in spans]
         self.markers: dict[int, list[int]] = {}           # sentence -> request marker positions
         if self.c.request:
-            for m in self.c.request.finditer(folded):
+            for m in self.c.request.finditer(folded):      # in order: each list stays sorted
                 self.markers.setdefault(self.sentence(m.start()), []).append(m.start())
         self.always_asks = always_asks                   # a subject line "Erasure request"
         bounds = [m.start() for m in re.finditer(r"[,;:()\[\]\"]| - ", folded)]
@@ -146,16 +147,26 @@ class _Context:
     def asks(self, pos: int) -> bool:
         return self.always_asks or self.sentence(pos) in self.markers
 
+    def add_marker(self, pos: int) -> None:
+        bisect.insort(self.markers.setdefault(self.sentence(pos), []), pos)
+
+    def marker_between(self, lo: int, hi: int) -> bool:
+        """A request marker in the sentence of `hi`, strictly between lo and hi."""
+        markers = self.markers.get(self.sentence(hi), ())
+        i = bisect.bisect_right(markers, lo)
+        return i < len(markers) and markers[i] < hi
+
     def asks_before(self, pos: int) -> bool:
-        return self.always_asks or any(p < pos for p in self.markers.get(self.sentence(pos), ()))
+        return self.always_asks or self.marker_between(-1, pos)
 
     def negated(self, start: int, end: int, right: str = "") -> bool:
+        # Every window is bounded (_REACH characters): a long text of repeated cues stays linear.
         c_start, c_end = self.clause(start, end)
-        before = _WORD.findall(self.folded[c_start:start])[-_NEGATION_WINDOW:]
+        before = _WORD.findall(self.folded[max(c_start, start - _REACH):start])[-_NEGATION_WINDOW:]
         if any(w in self.c.negation for w in before):
             return True
         if self.c.negation_after:
-            after = _WORD.findall(self.folded[end:c_end])[:_NEGATION_WINDOW + 1]
+            after = _WORD.findall(self.folded[end:min(c_end, end + _REACH)])[:_NEGATION_WINDOW + 1]
             # Where the negation follows the verb it may fall inside a phrase ("radera inte
             # mitt konto"); objection is spared: its phrases negate on purpose ("vill inte ha").
             inside = _WORD.findall(self.folded[start:end])[1:_NEGATION_WINDOW] if right != "objection" else []
@@ -178,11 +189,10 @@ class _Context:
         if the objection will result in the deletion of an account, the cancellation of
         a contract"), and no request marker after it."""
         c_start = self.spans[self.sentence(start)][0] if whole_sentence and self.spans else self.clause(start, start)[0]
-        conds = [p for p in self.conditionals if c_start <= p < start]
-        if not conds:
+        i = bisect.bisect_left(self.conditionals, start) - 1     # the last conditional before the cue
+        if i < 0 or self.conditionals[i] < c_start:
             return False
-        markers = self.markers.get(self.sentence(start), ())
-        return not any(conds[-1] < p < start for p in markers)
+        return not self.marker_between(self.conditionals[i], start)
 
 
 def analyse(text: str, folded: str, spans: list[tuple[int, int]], langs: list[str],
@@ -227,15 +237,18 @@ def _max(a: Analysis, b: Analysis) -> Analysis:
 
 def _cues(ctx: _Context) -> Analysis:
     result = Analysis()
-    taken: list[tuple[int, int]] = []   # spans of phrases: a verb or noun inside one is not counted again
+    taken_starts: list[int] = []        # phrases (found in order): a verb or noun inside one is not counted again
+    taken_ends: list[int] = []
     for kind in ("phrases", "verbs", "nouns"):
         regex = getattr(ctx.c, kind)
         if regex is None:
             continue
         for m in regex.finditer(ctx.folded):
             start, end = m.span()
-            if kind != "phrases" and any(s <= start < e for s, e in taken):
-                continue
+            if kind != "phrases":
+                i = bisect.bisect_right(taken_starts, start) - 1
+                if i >= 0 and start < taken_ends[i]:
+                    continue
             right = m.lastgroup
             if ctx.negated(start, end, right):
                 result.negated.setdefault(right, ctx.evidence(right, 0.0, start, end, kind[:-1], negated=True))
@@ -244,7 +257,8 @@ def _cues(ctx: _Context) -> Analysis:
             if ctx.hypothetical(start, whole_sentence=kind == "nouns"):
                 continue
             if kind == "phrases":
-                taken.append((start, end))
+                taken_starts.append(start)
+                taken_ends.append(end)
             result.add(ev)
     for right, regex in ctx.c.negated:
         if regex is not None:
@@ -281,25 +295,23 @@ def _chaser(ctx: _Context, result: Analysis) -> None:
         result.chaser += ctx.c.chaser_weights[m.lastgroup]
         result.chaser_quote = result.chaser_quote or " ".join(ctx.text[m.start():m.end()].split())
         # The sentence that chases asks again: "I sent you a request under Art. 17".
-        ctx.markers.setdefault(ctx.sentence(m.start()), []).append(m.start())
+        ctx.add_marker(m.start())
 
 
 def _articles(ctx: _Context, result: Analysis) -> None:
+    cue_rights: dict[int, set[str]] = {}      # sentence -> rights with a (non-article) cue in it
+    for ev in result.evidence:
+        cue_rights.setdefault(ctx.sentence(ev.start), set()).add(ev.right)
     for m in _ARTICLE.finditer(ctx.folded):
         right = ARTICLE_RIGHTS.get(int(m.group(1)))
         if right is None:
             continue
         start, end = m.span()
         sentence = ctx.sentence(start)
-        others = _rights_in_sentence(ctx, result, sentence)
+        others = cue_rights.get(sentence, ())
         if others and right not in others:
             continue   # qualifies another right's request (see the module docstring)
         if ctx.negated(start, end) or ctx.hypothetical(start):
             continue   # "you cannot claim an exception under Art. 17(3)": a citation, not a refusal
         weight = W_ARTICLE_CONTEXT if ctx.asks(start) else W_ARTICLE
         result.add(ctx.evidence(right, weight, start, end, "article", int(m.group(1))))
-
-
-def _rights_in_sentence(ctx: _Context, result: Analysis, sentence: int) -> set[str]:
-    lo, hi = ctx.spans[sentence] if ctx.spans else (0, len(ctx.folded))
-    return {ev.right for ev in result.evidence if lo <= ev.start < hi and ev.kind != "article"}
