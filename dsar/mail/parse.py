@@ -115,8 +115,8 @@ class _Headers:
     def all_raw(self, name: str) -> list[str]:
         return [_unsurrogate(_unfold(v)) for v in self.values.get(name, ())]
 
-    def text(self, name: str) -> str:
-        value = self.raw(name)
+    def text(self, name: str, limit: int = 16 * MAX_SUBJECT) -> str:
+        value = self.raw(name)[:limit]     # enough for any real subject; decoding is not free
         decoded, ok = _decode_words(value)
         self.broken |= not ok
         return decoded
