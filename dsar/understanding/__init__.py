@@ -61,6 +61,8 @@ class Understanding:
 
 
 def understand(text: str, *, subject: str = "", sender: str = "", sender_name: str = "") -> Understanding:
+    """What `text` (a message's body as plain text) asks for; the subject line counts
+    too unless it is a reply's, and the sender's address and name are identities."""
     text = text or ""
     subject = " ".join((subject or "").split())
     split = split_reply(text)
@@ -112,7 +114,7 @@ def _understand(split, text: str, subject: str, sender: str, sender_name: str) -
     chaser = analysis.is_chaser
     is_request = bool(rights) or chaser
     references = _references(subject, text)
-    confident, doubts = _confidence(analysis, rights, is_request, chaser, references, language, new)
+    confident, doubts = _confidence(analysis, rights, is_request, chaser, references, language, read)
     return Understanding(
         is_request=is_request,
         rights=rights,

@@ -120,7 +120,7 @@ class _Context:
     """Where the sentences, clauses and request markers of one text are, for one language."""
 
     def __init__(self, text: str, folded: str, spans: list[tuple[int, int]], lex: Lexicon, always_asks: bool):
-        self.text, self.folded, self.spans, self.lex, self.c = text, folded, spans, lex, lex.compiled
+        self.text, self.folded, self.spans, self.c = text, folded, spans, lex.compiled
         self.starts = [s for s, _ in spans]
         self.markers: dict[int, list[int]] = {}           # sentence -> request marker positions
         if self.c.request:
@@ -198,7 +198,7 @@ class _Context:
 def analyse(text: str, folded: str, spans: list[tuple[int, int]], langs: list[str],
             always_asks: bool = False) -> Analysis:
     """The evidence for each right in `text` (already folded and split into sentences)."""
-    result = Analysis()
+    result: Analysis | None = None
     for code in langs:
         lex = LEXICONS[code]
         ctx = _Context(text, folded, spans, lex, always_asks)
@@ -208,9 +208,9 @@ def analyse(text: str, folded: str, spans: list[tuple[int, int]], langs: list[st
         if lex.compiled.gdpr and lex.compiled.gdpr.search(folded):
             part.gdpr = True
         found = sum(part.scores.values()) + part.chaser
-        result = _max(result, part) if result.evidence or result.negated or result.chaser else part
+        result = part if result is None else _max(result, part)
         result.by_language[code] = found
-    return result
+    return result or Analysis()
 
 
 def _max(a: Analysis, b: Analysis) -> Analysis:
@@ -253,9 +253,9 @@ def _cues(ctx: _Context) -> Analysis:
             if ctx.negated(start, end, right):
                 result.negated.setdefault(right, ctx.evidence(right, 0.0, start, end, kind[:-1], negated=True))
                 continue
-            ev = ctx.evidence(right, _weight(ctx, kind, start, end), start, end, kind[:-1])
             if ctx.hypothetical(start, whole_sentence=kind == "nouns"):
                 continue
+            ev = ctx.evidence(right, _weight(ctx, kind, start, end), start, end, kind[:-1])
             if kind == "phrases":
                 taken_starts.append(start)
                 taken_ends.append(end)
