@@ -393,6 +393,30 @@ def test_language_of_a_one_line_email(lang, text):
     assert understand(text).language == lang
 
 
+EVERYDAY = {
+ "en": ["When do you open tomorrow?", "My order has not arrived yet.", "Thank you for your help.", "I would like to speak to someone."],
+ "fr": ["À quelle heure ouvrez-vous demain ?", "Ma commande n'est pas encore arrivée.", "Merci pour votre aide.", "Je voudrais parler à quelqu'un."],
+ "de": ["Wann öffnen Sie morgen?", "Meine Bestellung ist noch nicht angekommen.", "Danke für Ihre Hilfe.", "Ich möchte mit jemandem sprechen."],
+ "es": ["¿A qué hora abren mañana?", "Mi pedido todavía no ha llegado.", "Gracias por su ayuda.", "Quisiera hablar con alguien."],
+ "it": ["A che ora aprite domani?", "Il mio ordine non è ancora arrivato.", "Grazie per il vostro aiuto.", "Vorrei parlare con qualcuno."],
+ "nl": ["Hoe laat gaan jullie morgen open?", "Mijn bestelling is nog niet aangekomen.", "Bedankt voor uw hulp.", "Ik wil graag met iemand spreken."],
+ "pt": ["A que horas abrem amanhã?", "A minha encomenda ainda não chegou.", "Obrigado pela vossa ajuda.", "Gostaria de falar com alguém."],
+ "cs": ["Kdy zítra otevíráte?", "Moje objednávka ještě nedorazila.", "Děkuji za vaši pomoc.", "Chtěl bych s někým mluvit."],
+ "hr": ["Kada sutra otvarate?", "Moja narudžba još nije stigla.", "Hvala na vašoj pomoći.", "Želio bih razgovarati s nekim."],
+ "el": ["Τι ώρα ανοίγετε αύριο;", "Η παραγγελία μου δεν έχει φτάσει ακόμα.", "Ευχαριστώ για τη βοήθειά σας.", "Θα ήθελα να μιλήσω με κάποιον."],
+ "ro": ["La ce oră deschideți mâine?", "Comanda mea nu a sosit încă.", "Vă mulțumesc pentru ajutor.", "Aș dori să vorbesc cu cineva."],
+ "sv": ["När öppnar ni i morgon?", "Min beställning har inte kommit än.", "Tack för er hjälp.", "Jag skulle vilja prata med någon."],
+}
+
+
+@pytest.mark.parametrize("lang, text", [(lang, x) for lang, xs in EVERYDAY.items() for x in xs])
+def test_language_of_an_everyday_message(lang, text):
+    """Not request vocabulary: the language model carries these."""
+    u = understand(text)
+    assert u.language == lang
+    assert not u.is_request
+
+
 def test_no_language_without_words():
     assert understand("").language is None
     assert understand("12345 +++ 678").language is None

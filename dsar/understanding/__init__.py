@@ -22,7 +22,7 @@ from email.utils import parseaddr
 from dsar.requests.references import REFERENCE_PATTERN, is_reference
 
 from . import identities as _identities
-from .language import best as best_language, detect, scores as language_scores
+from .language import decide as decide_language, detect, scores as language_scores
 from .lexicon import LEXICONS
 from .rights import RIGHTS, Analysis, analyse
 from .text import fold, forwarded_message, sentences, split_reply
@@ -93,7 +93,7 @@ def _understand(split, text: str, subject: str, sender: str, sender_name: str) -
     read = new[:MAX_READ]
     folded = fold(read)
     ranked = language_scores(read, folded)
-    language = best_language(ranked) or detect(subject)
+    language = decide_language(read, ranked) or detect(subject)
     # English cues too when some English shows (senders mix it in), or every lexicon
     # when the language is unknown (a short text: the cues themselves will tell).
     langs = list(LEXICONS) if language is None else [language] + (

@@ -1,16 +1,18 @@
-"""Language identification among the lexicon languages, built for short texts.
+"""Language identification among the lexicon languages, robust on one-line emails.
 
-Why not a general-purpose library: a one-line email ("bitte löschen Sie mein Konto")
-gives an n-gram model little to go on, while the words such emails are made of are
-exactly the ones the lexicons already list. So the score of a language is
+Two opinions, combined by `decide`:
 
-- the frequent words of the language found in the text (`Lexicon.words`; a word shared
-  by several languages counts for each a share), plus
-- letters that only some of the languages write (ř, ß, ñ, å, ș, Greek script …), capped
-  so that a long text is decided by its words.
+- a character n-gram model, py3langid (langid.py's model, shipped in the package, works
+  offline), restricted to the lexicon languages: it knows general text ("Mi pedido
+  todavía no ha llegado"), ~0.04 ms for a line and ~0.25 ms for a one-page letter;
+- word evidence (`scores`): the frequent words of each language (`Lexicon.words`,
+  which include the request vocabulary; a word shared by several languages counts for
+  each a share), plus letters only some of the languages write (ř, ß, ñ, å, ș, Greek
+  script …), capped so that a long text is decided by its words. It is what tells the
+  model's near-ties apart on very short requests, and it decides alone when py3langid
+  is not installed.
 
-It runs in one pass over the tokens (about 0.05 ms for a one-page letter) and returns
-None when there is nothing to go on (no known word, no telling letter).
+None when there is nothing to go on: no letter at all, or neither opinion sure.
 """
 from __future__ import annotations
 
@@ -82,11 +84,51 @@ def scores(text: str, folded: str | None = None) -> dict[str, float]:
 
 def detect(text: str, folded: str | None = None) -> str | None:
     """ISO 639-1 code of the most likely language of `text`, or None."""
-    return best(scores(text, folded))
+    return decide(text, scores(text, folded))
 
 
 def best(ranked: dict[str, float]) -> str | None:
+    """The language the word evidence points to, if it is enough."""
     if not ranked:
         return None
     lang, score = max(ranked.items(), key=lambda kv: kv[1])
     return lang if score >= _MINIMUM else None
+
+
+def decide(text: str, ranked: dict[str, float]) -> str | None:
+    """Combine the model's opinion of `text` with the word evidence `ranked`."""
+    by_words = best(ranked)
+    if not _LETTER.search(text):
+        return None
+    model = _model()
+    if model is None:
+        return by_words
+    lang, probability = model.classify(text[:_MODEL_CHARS])
+    if lang == by_words or probability >= _SURE:
+        return lang
+    if by_words and ranked[by_words] >= _WORDS_SURE:
+        return by_words
+    return lang if probability >= _LIKELY else by_words
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_MODEL_CHARS = 5000    # the model reads the start of a long text: a page is plenty
+_SURE, _LIKELY = 0.9, 0.5   # model probabilities (normalised over the lexicon languages)
+_WORDS_SURE = 2.0      # word evidence that outweighs a model that is not sure
+_MODEL = None
+
+
+def _model():
+    """py3langid's identifier limited to the lexicon languages, loaded once (0.4 s), or
+    None when the package is not installed."""
+    global _MODEL
+    if _MODEL is None:
+        try:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+        except ImportError:
+            _MODEL = False
+        else:
+            model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            model.set_languages(sorted(LEXICONS))
+            _MODEL = model
+    return _MODEL or None

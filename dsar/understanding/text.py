@@ -213,4 +213,6 @@ def _closing_index(folded: list[str], lines: list[str]) -> int:
         others += 1
         if others > _SIGNATURE_LINES or len(lines[k]) > _SIGNATURE_WIDTH or _PROSE.search(f):
             break
+    if not any(folded[:best]):
+        return len(lines)      # nothing above the closing: "Thanks for your help!" is the message
     return best
