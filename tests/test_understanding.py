@@ -264,6 +264,30 @@ def test_quoted_text_does_not_count(quote):
     assert "opening hours" in u.new_text and "dpo@shop.example" not in u.new_text
 
 
+ATTRIBUTIONS = [
+ "On Mon, 23 Nov 2026 at 10:02, Shop Privacy <dpo@shop.example> wrote:",
+ "Le lun. 23 nov. 2026 à 10:02, Shop Privacy <dpo@shop.example> a écrit :",
+ "Am Mo., 23. Nov. 2026 um 10:02 Uhr schrieb Shop Privacy <dpo@shop.example>:",
+ "El lun, 23 nov 2026 a las 10:02, Shop Privacy (<dpo@shop.example>) escribió:",
+ "Il giorno lun 23 nov 2026 alle ore 10:02 Shop Privacy <dpo@shop.example> ha scritto:",
+ "Op ma 23 nov. 2026 om 10:02 schreef Shop Privacy <dpo@shop.example>:",
+ "Em seg., 23 de nov. de 2026 às 10:02, Shop Privacy <dpo@shop.example> escreveu:",
+ "Dne po 23. 11. 2026 v 10:02 odesílatel Shop Privacy <dpo@shop.example> napsal:",
+ "pon, 23. stu 2026. u 10:02 Shop Privacy <dpo@shop.example> je napisao/la:",
+ "Στις Δευ 23 Νοε 2026 στις 10:02, ο/η Shop Privacy <dpo@shop.example> έγραψε:",
+ "În lun., 23 nov. 2026 la 10:02, Shop Privacy <dpo@shop.example> a scris:",
+ "Den mån 23 nov. 2026 kl 10:02 skrev Shop Privacy <dpo@shop.example>:",
+]
+
+
+@pytest.mark.parametrize("attribution", ATTRIBUTIONS)
+@pytest.mark.parametrize("prefix", ["> ", ""])
+def test_reply_attribution_of_every_language_cuts_the_quote(attribution, prefix):
+    """Gmail's, Outlook's and Apple Mail's attribution lines, quoted with ">" or not."""
+    u = understand(f"Hello, what are your opening hours?\n\n{attribution}\n{prefix}Shall we delete your account?")
+    assert u.rights == [] and "delete" not in u.new_text
+
+
 def test_inline_reply_keeps_the_new_lines_between_quotes():
     text = ("On Mon, 23 Nov 2026, Privacy <dpo@shop.example> wrote:\n> Which right do you want to exercise?\n"
             "Please delete my account.\n> Anything else?\nNo, thanks.")

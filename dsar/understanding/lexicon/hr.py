@@ -91,7 +91,7 @@ LEXICON = Lexicon(
           r"azop", r"clank\w* \d+"),
     closings=(r"s postovanjem", r"srdacan pozdrav", r"lijep pozdrav", r"pozdrav", r"hvala( unaprijed| vam)?.{0,20}",
               r"unaprijed hvala"),
-    attribution=(r"^.{0,200}\b(je )?napisao\w*( ?/ ?napisala)?:\s*$", r"^-{2,} ?(izvorna|proslijedena) poruka ?-{2,}"),
+    attribution=(r"^.{0,200}\b(je )?napisa(o|la)( ?/ ?(la|napisala))?:\s*$", r"^-{2,} ?(izvorna|proslijedena) poruka ?-{2,}"),
     labels={
         "customer_id": (r"broj korisnika", r"korisnicki broj", r"broj kupca", r"id korisnika", r"broj ugovora",
                         r"korisnicko ime", r"sifra kupca"),
