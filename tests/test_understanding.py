@@ -297,7 +297,8 @@ def test_inline_reply_keeps_the_new_lines_between_quotes():
 
 
 @pytest.mark.parametrize("closing", ["Best regards,", "Cordialement,", "Mit freundlichen Grüßen", "Atentamente,",
-                                     "Met vriendelijke groet,", "S pozdravem,"])
+                                     "Cordiali saluti,", "Met vriendelijke groet,", "Atenciosamente,", "S pozdravem,",
+                                     "S poštovanjem,", "Με εκτίμηση,", "Cu stimă,", "Med vänliga hälsningar,"])
 def test_signature_is_not_new_text_but_gives_identities(closing):
     text = (f"Please delete my account.\n\n{closing}\nEmma Clarke\nCustomer number: 40017-22\n"
             "Tel. +44 20 7946 0958")
