@@ -442,6 +442,21 @@ def test_language_of_an_everyday_message(lang, text):
     assert not u.is_request
 
 
+@pytest.mark.parametrize("lang, text", [
+    ("pl", "Proszę usunąć moje konto i wszystkie moje dane."),
+    ("da", "Slet venligst min konto."),
+    ("hu", "Kérem, törölje a fiókomat."),
+    ("fi", "Poistakaa tilini, kiitos."),
+    ("sk", "Prosím, vymažte môj účet."),
+])
+def test_a_language_we_have_no_cues_for_goes_to_a_human(lang, text):
+    """Not "confidently not a request": we cannot read it, so a human must."""
+    u = understand(text)
+    assert u.language == lang
+    assert not u.confident
+    assert any("no cues for" in r for r in u.reasons)
+
+
 def test_no_language_without_words():
     assert understand("").language is None
     assert understand("12345 +++ 678").language is None

@@ -22,7 +22,7 @@ from email.utils import parseaddr
 from dsar.requests.references import REFERENCE_PATTERN, is_reference
 
 from . import identities as _identities
-from .language import decide as decide_language, detect, scores as language_scores
+from .language import decide as decide_language, detect, scores as language_scores, supported
 from .lexicon import LEXICONS
 from .rights import RIGHTS, Analysis, analyse
 from .text import fold, forwarded_message, sentences, split_reply
@@ -96,7 +96,7 @@ def _understand(split, text: str, subject: str, sender: str, sender_name: str) -
     language = decide_language(read, ranked) or detect(subject)
     # English cues too when some English shows (senders mix it in), or every lexicon
     # when the language is unknown (a short text: the cues themselves will tell).
-    langs = list(LEXICONS) if language is None else [language] + (
+    langs = list(LEXICONS) if not supported(language) else [language] + (
         ["en"] if language != "en" and ranked.get("en", 0) >= max(1.0, 0.3 * ranked.get(language, 0)) else [])
 
     spans = sentences(read, folded)
@@ -162,6 +162,8 @@ def _confidence(analysis: Analysis, rights, is_request, chaser, references, lang
     doubts += [f"conflict: {r} both asked for and negated" for r in rights if r in analysis.negated]
     if is_request and not rights and not references:
         doubts.append("chaser: no right and no reference to tie it to a request")
+    if language is not None and not supported(language):
+        doubts.append(f"written in a language we have no cues for ({language}): a human must read it")
     if _unreadable(text):
         doubts.append("much of the text is unreadable (binary data or a broken encoding)")
     if not is_request:

@@ -96,31 +96,59 @@ def best(ranked: dict[str, float]) -> str | None:
 
 
 def decide(text: str, ranked: dict[str, float]) -> str | None:
-    """Combine the model's opinion of `text` with the word evidence `ranked`."""
+    """Combine the model's opinion of `text` with the word evidence `ranked`.
+
+    The model knows ~100 languages. When the text is clearly in one we have no lexicon
+    for (a Polish or Danish request), that language is returned, so that the caller
+    knows it cannot read the text (see `supported`); otherwise the best of ours."""
     by_words = best(ranked)
     if not _LETTER.search(text):
         return None
     model = _model()
     if model is None:
         return by_words
-    lang, probability = model.classify(text[:_MODEL_CHARS])
+    sample = text[:_MODEL_CHARS]
+    probabilities: dict[str, float] = {}
+    for lang, probability in model.rank(sample):
+        lang = _ALIASES.get(lang, lang)
+        probabilities[lang] = probabilities.get(lang, 0.0) + probability
+    ours = {lang: p for lang, p in probabilities.items() if lang in LEXICONS}
+    mass = sum(ours.values())
+    words_sure = by_words is not None and ranked[by_words] >= _WORDS_SURE
+    top = max(probabilities, key=probabilities.get)
+    words = len(_WORD.findall(sample))
+    if not words_sure and top not in LEXICONS and (
+            (1 - mass >= _FOREIGN and words >= _FOREIGN_MIN_WORDS) or (probabilities[top] >= _SURE and words >= 2)):
+        return top
+    lang = max(ours, key=ours.get)
+    probability = ours[lang] / mass if mass else 0.0
     if lang == by_words or probability >= _SURE:
         return lang
-    if by_words and ranked[by_words] >= _WORDS_SURE:
+    if words_sure:
         return by_words
     return lang if probability >= _LIKELY else by_words
 
 
+def supported(lang: str | None) -> bool:
+    """Do we have a lexicon for `lang`?"""
+    return lang in LEXICONS
+
+
 _LETTER = re.compile(r"[^\W\d_]")
 _MODEL_CHARS = 5000    # the model reads the start of a long text: a page is plenty
-_SURE, _LIKELY = 0.9, 0.5   # model probabilities (normalised over the lexicon languages)
+_SURE, _LIKELY = 0.9, 0.5   # model probabilities, normalised over the lexicon languages
 _WORDS_SURE = 2.0      # word evidence that outweighs a model that is not sure
+_FOREIGN = 0.7         # the model's probability for languages without a lexicon, on a text
+_FOREIGN_MIN_WORDS = 4  # long enough to trust it (or _SURE for one of them, from two words)
+# Languages the model tells apart from ours by a hair, and whose requests our lexicon
+# reads: Bosnian and Serbian (Latin script) are written like Croatian.
+_ALIASES = {"bs": "hr", "sr": "hr"}
 _MODEL = None
 
 
 def _model():
-    """py3langid's identifier limited to the lexicon languages, loaded once (0.4 s), or
-    None when the package is not installed."""
+    """py3langid's identifier (all its languages), loaded once (0.4 s), or None when the
+    package is not installed."""
     global _MODEL
     if _MODEL is None:
         try:
@@ -128,7 +156,5 @@ def _model():
         except ImportError:
             _MODEL = False
         else:
-            model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-            model.set_languages(sorted(LEXICONS))
-            _MODEL = model
+            _MODEL = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     return _MODEL or None
