@@ -50,7 +50,7 @@ def test_nested_multipart_with_inline_image_attachments_and_forwarded_message():
     assert names == [("logo.png", "image/png"),
                      ("carte d'identité.pdf", "application/pdf"),          # RFC 2231 filename*
                      ("état civil.bin", "application/octet-stream"),      # RFC 2047 in filename=
-                     ("attachment-4.eml", "message/rfc822")]
+                     ("First request.eml", "message/rfc822")]        # named after its subject
     pdf = p.attachments[1]
     assert pdf.data.startswith(b"%PDF-1.4") and pdf.size == len(pdf.data) and pdf.omitted is None
     assert p.attachments[3].data.startswith(b"From: Lucas Martin")

@@ -332,6 +332,11 @@ def _filename(part: Message, index: int, content_type: str) -> str:
         name = part.get_filename() or _param(part, "name")
     except Exception:  # noqa: BLE001
         name = None
+    if not name and content_type == "message/rfc822":
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            subject = _Headers(inner[0]).text("subject")      # a forwarded message: "First request.eml"
+            name = f"{subject.strip()[:120]}.eml" if subject.strip() else None
     if name:
         name, _ = _decode_words(_unsurrogate(_unfold(name)))
         name = _clean_line(name.replace("\\", "/").rsplit("/", 1)[-1], 255)
