@@ -24,7 +24,8 @@ demo: venv
 	@echo "operator admin:        $$($(DSAR) tokens create --role operator_admin --label demo-operator)"
 	@echo "cabinet-martin (FR):   $$($(DSAR) tokens create --role controller_admin --controller cabinet-martin --label demo-martin)"
 	@echo "API reference:         http://$(HOST):$(PORT)/api/v1/docs"
-	$(DSAR) run --host $(HOST) --port $(PORT)
+	@echo "public request form:   http://$(HOST):$(PORT)/privacy  (no SMTP set: emails are printed below)"
+	DSAR_PUBLIC_URL=$${DSAR_PUBLIC_URL:-http://$(HOST):$(PORT)} $(DSAR) run --host $(HOST) --port $(PORT)
 
 # The suite runs on PostgreSQL (production), then on SQLite (the demo's embedded default).
 test: venv
