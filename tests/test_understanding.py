@@ -360,6 +360,24 @@ def test_chaser_with_reference():
     assert u.confident
 
 
+@pytest.mark.parametrize("lang, text, rights", [
+    ("en", "I still have not received an answer to my access request of 3 March.", ["access"]),
+    ("en", "Reminder: my erasure request DSR-7KQ2-M4XZ is overdue.", ["erasure"]),
+    ("fr", "Je n'ai toujours pas reçu de réponse à ma demande du 3 mars (article 15 du RGPD).", ["access"]),
+    ("de", "Ich habe am 3. März eine Anfrage nach Art. 15 DSGVO gestellt und bisher keine Antwort erhalten.", ["access"]),
+    ("es", "Les envié una solicitud de supresión el 3 de marzo y todavía no he recibido respuesta.", ["erasure"]),
+])
+def test_chaser_names_the_right_it_chases(lang, text, rights):
+    u = understand(text)
+    assert u.chaser and u.is_request and u.confident, u.reasons
+    assert (u.rights, u.language) == (rights, lang)
+
+
+def test_an_invoice_reminder_is_not_a_chaser():
+    u = understand("This is a reminder that your invoice is overdue.")
+    assert not u.chaser and not u.is_request
+
+
 def test_chaser_without_anything_to_tie_it_to_needs_a_human():
     u = understand("I still have not received any answer. This is a reminder.")
     assert u.chaser and u.is_request

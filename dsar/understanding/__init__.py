@@ -111,9 +111,10 @@ def _understand(split, text: str, subject: str, sender: str, sender_name: str) -
         code, found = max(analysis.by_language.items(), key=lambda kv: kv[1])
         language = code if found > 0 else None
     rights = analysis.rights
-    chaser = analysis.is_chaser
-    is_request = bool(rights) or chaser
     references = _references(subject, text)
+    # A reminder that quotes one of our references chases that request, whatever else.
+    chaser = analysis.is_chaser or (analysis.chaser > 0 and bool(references))
+    is_request = bool(rights) or chaser
     confident, doubts = _confidence(analysis, rights, is_request, chaser, references, language, read)
     return Understanding(
         is_request=is_request,

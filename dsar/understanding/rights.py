@@ -202,8 +202,10 @@ def analyse(text: str, folded: str, spans: list[tuple[int, int]], langs: list[st
     for code in langs:
         lex = LEXICONS[code]
         ctx = _Context(text, folded, spans, lex, always_asks)
+        chaser = Analysis()
+        _chaser(ctx, chaser)         # first: a sentence that chases asks again ("my erasure request of …")
         part = _cues(ctx)
-        _chaser(ctx, part)
+        part.chaser, part.chaser_quote = chaser.chaser, chaser.chaser_quote
         _articles(ctx, part)
         if lex.compiled.gdpr and lex.compiled.gdpr.search(folded):
             part.gdpr = True

@@ -99,6 +99,7 @@ LEXICON = Lexicon(
     },
     chaser=(
         (r"(hatte|habe) ich (ihnen |bei ihnen |an sie )?(eine|meine) (anfrage|antrag|ersuchen|schreiben)", 0.7),
+        (r"ich (habe|hatte) ~ (eine|meine) (anfrage|antrag|ersuchen|schreiben)", 0.7),
         (r"(bisher|noch|bis heute|leider) ~ (keine|nicht) ~ (antwort|ruckmeldung|reaktion|beantwortet|erhalten)", 0.6),
         (r"(mahnung|erinnerung|nachfrage|zweite anfrage)", 0.6),
         (r"(erneut|nochmals|noch einmal) an sie", 0.5),
