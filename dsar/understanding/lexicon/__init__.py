@@ -12,8 +12,8 @@ accents: "supprim\\w*" matches "Supprimez" and "supprimé". A tiny notation keep
 short and generic:
 
 - a space stands for any run of spaces/punctuation *inside* a sentence (not . ! ? ; or
-  a line break, but the full stop of "3." or "Art."), so "delete my account" also
-  matches "delete, my account";
+  a line break; the full stop of "3." or "Art." does not count), so "delete my
+  account" also matches "delete, my account";
 - " ~ " is a gap of up to three words: "delete ~ {ME} {DATA}" matches "delete all of my
   personal data";
 - {ME} is the language's first-person words ("my", "me"), {DATA} its words for the
@@ -28,9 +28,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-# Inside a sentence: anything but letters/digits and sentence ends; a full stop only
-# after a number or an abbreviation ("am 3. März", "nach Art. 15").
-_SPACE = r"(?:[^\w.!?;\n]|(?<=\d)\.|(?<=\bart)\.|(?<=\babs)\.|(?<=\bnr)\.|(?<=\bcl)\.|(?<=\blit)\.)+"
+# Inside a sentence: anything but letters/digits and sentence ends. (The full stops of
+# "3." and "Art." are blanked before matching: see rights.analyse.)
+_SPACE = r"[^\w.!?;\n]+"
 _GAP = _SPACE + r"(?:\w+" + _SPACE + r"){0,3}?"
 # One lookbehind in front of a whole alternation, not one per branch: the regex engine
 # then rejects a position inside a word at once (7x faster on a one-page letter).
