@@ -33,7 +33,7 @@ LEXICON = Lexicon(
         ),
         "rectification": Cues(
             phrases=(
-                r"{ME} ~ (es|son|esta|estan) (incorrect[oa]s?|erróne[oa]s?|erroneo|erronea|erroneos|erroneas|equivocad[oa]s?|mal escrit[oa]|desactualizad[oa]s?|obsolet[oa]s?)",
+                r"{ME} ~ (es|son|esta|estan) (incorrect[oa]s?|erroneo|erronea|erroneos|erroneas|equivocad[oa]s?|mal escrit[oa]|desactualizad[oa]s?|obsolet[oa]s?)",
                 r"(direccion|nombre|apellido|correo|telefono|fecha de nacimiento) (es )?(incorrect[oa]|erronea|erroneo|equivocad[oa])",
                 r"(deberia|debe) (ser|decir)",
                 r"(corrij\w*|correg\w*|rectifi\w*|actualic\w*|actualiz\w*|cambi\w*|modifi\w*) ~ {ME} (nombre|apellido|direccion|correo|telefono|fecha de nacimiento|datos)",
@@ -76,7 +76,7 @@ LEXICON = Lexicon(
                 r"me opongo", r"oponerme", r"estoy objetando", r"objeto al", r"derecho de oposicion",
                 r"darme de baja", r"dar de baja ~ (lista|boletin|newsletter|suscripcion|correos)", r"denme de baja", r"desuscrib\w*", r"desinscrib\w*",
                 r"(dejen|dejad|deje|paren|parad) de (enviarme|mandarme|llamarme|contactarme|escribirme|enviar|mandar)",
-                r"(no|ningun|ninguna) ~ (mas|mas) (correos|publicidad|boletines|newsletter|mensajes|llamadas|spam|promociones)",
+                r"(no|ningun|ninguna) ~ mas (correos|publicidad|boletines|newsletter|mensajes|llamadas|spam|promociones)",
                 r"no (quiero|deseo) (recibir|que me (envien|contacten|llamen))",
                 r"(oposicion|me opongo) al (tratamiento|procesamiento|marketing)",
             ),

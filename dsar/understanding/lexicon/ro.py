@@ -4,7 +4,7 @@ from . import Cues, Lexicon
 LEXICON = Lexicon(
     code="ro",
     words="""si sau de la in din pe cu pentru ca care ce cine este sunt am ai au a fost nu mai
-        foarte un o unui unei meu mea mele mei mi ma eu dumneavoastra voastra va vă acest
+        foarte un o unui unei meu mea mele mei mi ma eu dumneavoastra voastra va acest
         aceasta acestui datele datelor personale date solicit cererea cerere va rog multumesc
         stima conform articolul""",
     me=r"mea|meu|mele|mei|mine|ma|mi|eu",

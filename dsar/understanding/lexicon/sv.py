@@ -31,7 +31,7 @@ LEXICON = Lexicon(
                 r"{ME} ~ (ar|var) ~ (fel|felaktig\w*|inkorrekt\w*|gammal|inaktuell\w*|felstavad\w*)",
                 r"(felaktig\w*|fel) (adress|namn|efternamn|e-postadress|telefonnummer|fodelsedatum)",
                 r"(ska|borde) (vara|lyda)", r"(ratt|korrekt) (adress|namn|stavning) ar",
-                r"(rätta|ratta|korrigera|uppdatera|andra) ~ {ME} (namn|efternamn|adress|e-postadress|telefonnummer|uppgifter)",
+                r"(ratta|korrigera|uppdatera|andra) ~ {ME} (namn|efternamn|adress|e-postadress|telefonnummer|uppgifter)",
                 r"{ME} nya (adress|e-postadress|telefonnummer) ar", r"gor foljande andringar",
             ),
             verbs=(r"ratta", r"korrigera"),
@@ -76,7 +76,7 @@ LEXICON = Lexicon(
             phrases=(
                 r"mansklig\w* (inblandning|bedomning|granskning|omprovning)",
                 r"(en manniska|en person|en handlaggare) ~ (granskar|bedomer|omprovar|tittar pa)",
-                r"(bestrida|overklaga|ompröva|omprova) ~ automatiserade? beslut\w*",
+                r"(bestrida|overklaga|omprova) ~ automatiserade? beslut\w*",
             ),
         ),
     },
