@@ -22,17 +22,16 @@ module (open, attach, dismiss), which the messages API calls.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from dsar import audit, permissions
+from dsar import permissions
 from dsar.api.schemas import IdentityIn
 from dsar.extensions import db
 from dsar.identities import normalize
@@ -41,7 +40,10 @@ from dsar.mail.parse import ParsedEmail, parse_email, synthetic_message_id
 from dsar.models import Attachment, Controller, Message, Request, Role
 from dsar.models.rights import RIGHT_NAMES
 from dsar.permissions import Principal
-from dsar.requests.service import Invalid, NewRequest, NotFound, create_request, get_request
+from dsar.public.acknowledge import acknowledge
+from dsar.requests.service import (Invalid, NewRequest, NotFound, create_request,
+                                  get_request)
+from dsar.requests.service import attach_message as join_request
 from dsar.timeutil import now as current_time
 from dsar.understanding import Understanding, understand_email
 
@@ -253,66 +255,14 @@ def _decide(parsed: ParsedEmail, understanding: Understanding | None, *, now: da
 
 # --- acting ----------------------------------------------------------------------------
 
-@contextmanager
-def _linked_in_same_commit(message: Message):
-    """Link `message` to the request that `create_request` inserts, in its own commit.
-
-    create_request commits by itself; setting the link afterwards would take a second
-    commit, and a crash between the two would leave an "opened" message that does not
-    say which request it opened. A flush hook sets the link as soon as the request has
-    its id; the commit flushes again before it ends, so both are written together.
-    """
-    session = db.session()
-    inserted: list[Request] = []
-
-    def after_flush(session, _context):
-        # Still the pre-flush view here: `new` lists what this flush inserted.
-        inserted.extend(o for o in session.new if isinstance(o, Request) and o.parent is None)
-
-    def after_flush_postexec(_session, _context):
-        if inserted and message.request_id is None:
-            message.request_id = inserted[0].id
-
-    event.listen(session, "after_flush", after_flush)
-    event.listen(session, "after_flush_postexec", after_flush_postexec)
-    try:
-        yield
-    finally:
-        event.remove(session, "after_flush", after_flush)
-        event.remove(session, "after_flush_postexec", after_flush_postexec)
-
-
 def _open(message: Message, data: NewRequest, principal: Principal, now: datetime) -> list[Request]:
     """Open the request(s) `message` asks for; commits (the request service does)."""
-    with _linked_in_same_commit(message):
-        created = create_request(data, principal, now=now)
-    return created
-
-
-def _join(message: Message, request: Request, principal: Principal, now: datetime, *,
-          chaser: bool = False, extra: dict | None = None) -> Request:
-    """Attach `message` to `request`: its one audit-visible trace there. Does not commit."""
-    request = threads.lock(request)
-    message.request_id = request.id
-    if chaser:
-        request.chased_at = now
-        request.updated_at = now
-    audit.record(request, actor=principal.actor, kind="chaser" if chaser else "message_received", at=now, data={
-        "message": message.id, "message_id": message.message_id, "from": message.sender,
-        "subject": message.subject[:300], "disposition": message.disposition, **(extra or {}),
-    })
-    return request
+    data.message = message  # linked in the same commit as the new request
+    return create_request(data, principal, now=now)
 
 
 def _acknowledge(requests: list[Request], message: Message) -> None:
     """Send the subject the acknowledgement, after the commit; never fails the intake."""
-    try:
-        from dsar.public.acknowledge import acknowledge
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("dsar.public"):
-            current_app.logger.warning("no acknowledgement sent: dsar.public.acknowledge is not installed")
-            return
-        raise
     try:
         acknowledge(requests, reply_to=message)
     except Exception:
@@ -372,8 +322,8 @@ def ingest(raw: bytes, *, source: str, now: datetime | None = None) -> Outcome:
         return Outcome(message, True, message.disposition, requests)
     requests = []
     if decision.thread is not None:
-        requests = [_join(message, decision.thread.request, principal, now,
-                          chaser=decision.disposition == "chaser")]
+        requests = [join_request(decision.thread.request, message, principal, now=now,
+                                 chaser=decision.disposition == "chaser")]
     db.session.commit()
     return Outcome(message, True, message.disposition, requests)
 
@@ -473,7 +423,7 @@ def attach_message(message_id: int, principal: Principal, reference: str, *,
     message = _triable(message_id, principal, "attached")
     request = get_request(reference, principal)
     _triaged(message, principal, now, {"action": "attached", "reference": request.reference})
-    request = _join(message, request, principal, now, extra={"attached_by": principal.name})
+    request = join_request(request, message, principal, now=now, extra={"attached_by": principal.name})
     db.session.commit()
     return message, request
 

@@ -78,11 +78,3 @@ def latest_of_sender(sender: str) -> Thread | None:
         .order_by(Request.received_at.desc(), Request.id.desc()).limit(1)
     ).first()
     return Thread(request, f"the sender's latest request is {request.reference}") if request else None
-
-
-def lock(request: Request) -> Request:
-    """Re-read `request` FOR UPDATE before appending to its audit chain (one writer at a time)."""
-    return db.session.scalars(
-        select(Request).where(Request.id == request.id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()

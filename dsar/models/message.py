@@ -7,12 +7,16 @@ Outbound messages keep their delivery state, so a failed send is visible and ret
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dsar.extensions import db
 from dsar.models.types import JSONType, UTCDateTime
+
+if TYPE_CHECKING:
+    from dsar.models.request import Request
 
 # What intake did with an inbound message.
 DISPOSITIONS = (
@@ -59,6 +63,7 @@ class Message(db.Model):
     delivery_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    request: Mapped[Request | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="Attachment.id"
     )

@@ -17,7 +17,7 @@ from dsar.audit.chain import GENESIS
 from dsar.extensions import db
 from dsar.identities import normalize
 from dsar.lifecycle import Status, TransitionRefused
-from dsar.models import Controller, Pause, Request, SubjectIdentity
+from dsar.models import Controller, Message, Pause, Request, SubjectIdentity
 from dsar.models.rights import to_mask
 from dsar.permissions import Principal
 from dsar.requests.clocks import request_clocks, urgency
@@ -52,6 +52,8 @@ class NewRequest:
     identity_verified: bool = False
     recipients: list[str] = field(default_factory=list)
     form: str | None = None
+    # The inbound email that asked, linked to the original request in the same commit.
+    message: Message | None = None
 
 
 def _operator(loaded: list[Controller] | None = None) -> Controller:
@@ -142,6 +144,8 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
         request.status_token = status_token
         db.session.add(request)
         created.append(request)
+    if data.message is not None:
+        data.message.request = created[0]
     for request in created:
         steps = [("received", None, Status.RECEIVED.value, {
             "channel": data.channel, "rights": request.rights, "routing": decision.as_dict(),
@@ -168,6 +172,26 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
             head = (event.seq, event.hash)
     db.session.commit()
     return created
+
+
+def attach_message(request: Request, message: Message, principal: Principal, *, chaser: bool = False,
+                   now: datetime | None = None, extra: dict | None = None) -> Request:
+    """Join an inbound `message` to `request`: one audit event there, and for a reminder
+    (chaser) the request remembers when it was chased. Does not commit: the caller
+    commits the message and this together."""
+    now = now or current_time()
+    request = db.session.scalars(
+        select(Request).where(Request.id == request.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    message.request = request
+    if chaser:
+        request.chased_at = request.updated_at = now
+    audit.record(request, actor=principal.actor, kind="chaser" if chaser else "message_received", at=now, data={
+        "message": message.id, "message_id": message.message_id, "from": message.sender,
+        "subject": message.subject[:300], "disposition": message.disposition, **(extra or {}),
+    })
+    return request
 
 
 def get_request(reference: str, principal: Principal, *, for_update: bool = False) -> Request:
