@@ -12,7 +12,7 @@ from dsar.models.rights import RIGHT_NAMES
 CHANNELS = ("api", "email", "form", "post", "phone", "opengdpr")
 # C0 controls other than tab/newline/CR, and lone surrogates: valid JSON, but no
 # database stores them as text (PostgreSQL refuses NUL) and no person types them.
-_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+UNTYPEABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 class Text(fields.String):
@@ -20,7 +20,7 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if _UNSTORABLE.search(text):
+        if UNTYPEABLE.search(text):
             raise ValidationError("contains control characters or invalid Unicode")
         return text
 

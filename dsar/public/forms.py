@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from dsar.api.schemas import _UNSTORABLE  # the API's own rule for text the database can store
+from dsar.api.schemas import UNTYPEABLE  # the API's own rule for text a person can type and we can store
 from dsar.mail.outbox import is_single_address
 from dsar.models.rights import RIGHT_NAMES
 
@@ -28,7 +28,7 @@ def _strip(value):
 
 
 def no_control_characters(form, field) -> None:
-    if field.data and _UNSTORABLE.search(field.data):
+    if field.data and UNTYPEABLE.search(field.data):
         raise ValidationError(_l("Remove the invisible control characters from this field."))
 
 
