@@ -24,8 +24,9 @@ and then weighed by its context:
   will result in the deletion of an account"): it counts 0;
 - an article number in a sentence where another right's cue stands and none of its own
   ("I request access to information on automated decisions, Art. 22"): it counts 0,
-  because it qualifies that other right. That is why the access letters' "Article
-  22(1) and (4)" does not add a request for human review.
+  because it qualifies that other right. (The access letters' "referred to in Article
+  22(1) and (4)" stands in a list item that asks nothing: 0.2, no request for human
+  review either way.)
 
 A right is asked for when its evidence adds up to 1.0; evidence between 0.5 and 1.0
 is *ambiguous* and makes the result not confident.

@@ -1,5 +1,6 @@
-"""Text plumbing: folding for matching, sentence spans, and separating the new text of an
-email from the quoted reply and the signature below it.
+"""Text plumbing: folding for matching, sentence spans, separating the new text of an
+email from the quoted reply and the signature below it, and reading the header block
+of a forwarded message.
 
 `fold` keeps the string's length, so a match found in the folded text quotes the
 original text at the same offsets (the evidence shown to a human keeps its accents).
