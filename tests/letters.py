@@ -28,7 +28,8 @@ from pathlib import Path
 
 RIGHTS = ("access", "rectification", "erasure", "restriction", "portability", "objection", "automated_decision")
 
-CORPUS = Path(os.environ.get("DSAR_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
+# A copy of shared/corpus kept in the repository (tests/corpus/README.md), so any clone runs.
+CORPUS = Path(os.environ.get("DSAR_CORPUS", Path(__file__).resolve().parent / "corpus"))
 LETTERS = CORPUS / "letters"
 
 _FLAG = re.compile(r"\[(\w+)>(.*?)\]", re.DOTALL)
