@@ -1,9 +1,6 @@
 """API views: thin; they parse, call the request service, and dump."""
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import date
 
 from flask import Blueprint, g, jsonify, request, url_for
@@ -12,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from dsar import permissions
 from dsar.api import schemas
+from dsar.api.cursors import decode_cursor, encode_cursor
 from dsar.api.auth import authenticate
 from dsar.api.errors import ApiError
 from dsar.extensions import db
@@ -99,18 +97,6 @@ def create_request():
     return response
 
 
-def _decode_cursor(cursor: str) -> tuple[date, int]:
-    try:
-        due, last_id = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"==="))
-        return date.fromisoformat(due), int(last_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise ApiError(400, "bad_request", "the cursor is not one this API returned") from None
-
-
-def _encode_cursor(req: Request) -> str:
-    return base64.urlsafe_b64encode(json.dumps([req.urgency_on.isoformat(), req.id]).encode()).decode().rstrip("=")
-
-
 @bp.get("/requests")
 def list_requests():
     """The caller's requests, most urgent first (overdue, then nearest due clock)."""
@@ -134,7 +120,7 @@ def list_requests():
     if "assignee" in query:
         statement = statement.where(Request.assignee == query["assignee"])
     if "cursor" in query:
-        statement = statement.where(tuple_(Request.urgency_on, Request.id) > _decode_cursor(query["cursor"]))
+        statement = statement.where(tuple_(Request.urgency_on, Request.id) > decode_cursor(query["cursor"], date.fromisoformat, int))
     limit = query["limit"]
     rows = db.session.scalars(
         statement.options(selectinload(Request.identities), selectinload(Request.pauses),
@@ -145,7 +131,7 @@ def list_requests():
     page = rows[:limit]
     return jsonify({
         "items": [_dump(r) for r in page],
-        "next_cursor": _encode_cursor(page[-1]) if len(rows) > limit else None,
+        "next_cursor": encode_cursor(page[-1].urgency_on.isoformat(), page[-1].id) if len(rows) > limit else None,
     })
 
 

@@ -6,8 +6,6 @@ of its own requests; messages that belong to no request are the operator's.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 from email import policy
 from email.parser import BytesHeaderParser
 
@@ -16,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dsar import permissions
+from dsar.api.cursors import decode_cursor, encode_cursor
 from dsar.api.auth import authenticate
 from dsar.api.errors import ApiError
 from dsar.extensions import db
@@ -85,17 +84,6 @@ def _action_answer(message: Message, requests: list[str], status: int = 200):
     return response
 
 
-def _decode_cursor(cursor: str) -> int:
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode() + b"===").decode())
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise ApiError(400, "bad_request", "the cursor is not one this API returned") from None
-
-
-def _encode_cursor(message: Message) -> str:
-    return base64.urlsafe_b64encode(str(message.id).encode()).decode().rstrip("=")
-
-
 @bp.get("")
 def list_messages():
     """Messages the caller may see, newest first; `disposition=needs_triage` is the triage queue."""
@@ -112,13 +100,13 @@ def list_messages():
     if "request" in query:
         statement = statement.where(Request.reference == query["request"])
     if "cursor" in query:
-        statement = statement.where(Message.id < _decode_cursor(query["cursor"]))
+        statement = statement.where(Message.id < decode_cursor(query["cursor"], int)[0])
     limit = query["limit"]
     rows = db.session.scalars(
         statement.options(selectinload(Message.attachments)).order_by(Message.id.desc()).limit(limit + 1)).all()
     page = _with_reference(list(rows[:limit]))
     return jsonify({"items": _item.dump(page, many=True),
-                    "next_cursor": _encode_cursor(page[-1]) if len(rows) > limit else None})
+                    "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit else None})
 
 
 @bp.get("/<int:message_id>")
