@@ -35,12 +35,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
 
-    from dsar import api, commands, intake, public
+    from dsar import accounts, api, commands, intake, public, sla, triage
 
     api.init_app(app)
     commands.init_app(app)
     intake.init_app(app)
     public.init_app(app)
+    accounts.init_app(app)
+    triage.init_app(app)
+    sla.init_app(app)
 
     @app.get("/")
     def home():

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 POSTGRES = os.environ.get("DSAR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 # Every table a test may fill; the register's tables are loaded once per run and kept.
-REQUEST_TABLES = ("events", "pauses", "subject_identities", "tasks", "message_attachments", "messages",
-                  "mailboxes", "requests", "api_tokens")
+REQUEST_TABLES = ("alerts_sent", "events", "pauses", "subject_identities", "tasks", "message_attachments", "messages",
+                  "mailboxes", "requests", "api_tokens", "users")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,4 +1,5 @@
 """The database model: one module per noun (DESIGN §3), re-exported here."""
+from dsar.models.alert import AlertSent
 from dsar.models.controller import Controller, ProcessingActivity, System, activity_systems
 from dsar.models.event import Event
 from dsar.models.message import DISPOSITIONS, Attachment, Mailbox, Message
@@ -6,8 +7,9 @@ from dsar.models.request import Pause, Request, SubjectIdentity
 from dsar.models.rights import Right
 from dsar.models.task import Task
 from dsar.models.token import ApiToken, Role
+from dsar.models.user import User
 
 __all__ = [
-    "DISPOSITIONS", "ApiToken", "Attachment", "Controller", "Mailbox", "Event", "Message", "Pause", "ProcessingActivity", "Request",
-    "Right", "Role", "SubjectIdentity", "System", "Task", "activity_systems",
+    "DISPOSITIONS", "AlertSent", "ApiToken", "Attachment", "Controller", "Mailbox", "Event", "Message", "Pause", "ProcessingActivity", "Request",
+    "Right", "Role", "SubjectIdentity", "System", "Task", "User", "activity_systems",
 ]

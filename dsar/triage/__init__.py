@@ -1,0 +1,8 @@
+"""The staff's web UI: the queue, the request page and its actions."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the staff pages."""
