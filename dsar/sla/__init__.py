@@ -1,8 +1,19 @@
-"""Watching the clocks: the SLA dashboard, its CSV export, and the alert digests (`dsar tick`)."""
+"""Watching the clocks: the SLA dashboard, its CSV export, and the alert digests (`dsar tick`).
+
+`figures` computes (SQL aggregates over the principal's scope); `api` serves them as
+JSON and CSV to token holders; `pages` is the staff dashboard; `alerts` is the tick.
+"""
 from __future__ import annotations
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the dashboard pages and the tick command."""
+    """Register the dashboard API (documented in the OpenAPI document), the staff pages
+    and the tick command."""
+    from dsar.api import openapi
+    from dsar.sla import api
+
+    if "sla_api" not in app.blueprints:
+        app.register_blueprint(api.bp)
+    openapi.extend(api.document)
