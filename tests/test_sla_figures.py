@@ -208,12 +208,21 @@ def test_csv_cells_cannot_run_as_formulas(app, client, token, history):
     from dsar.extensions import db
     from dsar.models import Controller
 
+    hostile = {"cabinet-martin": '=HYPERLINK("http://evil.example","x")',
+               "kanzlei-huber": 'Huber, "Steuer"\nKanzlei', "notaria-serrano": "@SUM(1+1)"}
     with app.app_context():
-        db.session.get(Controller, "cabinet-martin").name = '=HYPERLINK("http://evil.example","x")'
-        db.session.get(Controller, "kanzlei-huber").name = 'Huber, "Steuer"\nKanzlei'
-        db.session.get(Controller, "notaria-serrano").name = "@SUM(1+1)"
+        original = {cid: db.session.get(Controller, cid).name for cid in hostile}
+        for cid, name in hostile.items():
+            db.session.get(Controller, cid).name = name
         db.session.commit()
-    body = client.get(f"/api/v1/dashboard.csv?{PERIOD_2025}", headers=token("operator_admin")).get_data(as_text=True)
+    try:
+        body = client.get(f"/api/v1/dashboard.csv?{PERIOD_2025}",
+                          headers=token("operator_admin")).get_data(as_text=True)
+    finally:  # the register's rows outlive the test on PostgreSQL
+        with app.app_context():
+            for cid, name in original.items():
+                db.session.get(Controller, cid).name = name
+            db.session.commit()
     names = {r["id"]: r["name"] for r in csv.DictReader(io.StringIO(body)) if r["scope"] == "controller"}
     assert names["cabinet-martin"] == '\'=HYPERLINK("http://evil.example","x")'
     assert names["notaria-serrano"] == "'@SUM(1+1)"
