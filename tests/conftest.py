@@ -221,3 +221,46 @@ def public_form(client):
         return client.post(path, data={"csrf_token": token, **fields}, **options)
 
     return send
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def csrf_token_of(html: str) -> str:
+    """The CSRF token of a staff page's first form."""
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def staff_user(app):
+    """staff_user(role, controller_id=None, email=None) -> the new user's email (password STAFF_PASSWORD)."""
+    from dsar.accounts.service import create_user
+
+    def make(role: str, controller_id: str | None = None, email: str | None = None) -> str:
+        email = email or f"{role}.{controller_id or 'operator'}@staff.example"
+        with app.app_context():
+            create_user(email, role, STAFF_PASSWORD, controller_id)
+        return email
+
+    return make
+
+
+@pytest.fixture
+def staff(app, staff_user):
+    """staff(role, controller_id=None) -> a new test client logged in as a new staff user of
+    that role; its `csrf_token` attribute holds a token valid for its session's forms."""
+
+    def make(role: str, controller_id: str | None = None, email: str | None = None):
+        email = staff_user(role, controller_id, email)
+        browser = app.test_client()
+        token = csrf_token_of(browser.get("/staff/login").get_data(as_text=True))
+        response = browser.post("/staff/login", data={"csrf_token": token, "email": email,
+                                                      "password": STAFF_PASSWORD})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        browser.csrf_token = token
+        browser.email = email
+        return browser
+
+    return make

@@ -1,23 +1,18 @@
 """API views: thin; they parse, call the request service, and dump."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, g, jsonify, request, url_for
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from dsar import permissions
 from dsar.api import schemas
-from dsar.api.cursors import decode_cursor, encode_cursor
 from dsar.api.auth import authenticate
 from dsar.api.errors import ApiError
 from dsar.extensions import db
 from dsar.lifecycle import ACTIONS
 from dsar.models import Controller, Event, Request
-from dsar.models.rights import Right
 from dsar.requests import service
-from dsar.timeutil import now
+from dsar.triage.queue import queue_page
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -104,34 +99,10 @@ def list_requests():
     if "status" in args:
         args["status"] = [s for s in args["status"].split(",") if s]
     query = _list_query.load(args)
-    principal = _principal()
-    statement = permissions.scope(principal, select(Request))
-    if query.get("status"):
-        statement = statement.where(Request.status.in_(query["status"]))
-    if "controller" in query:
-        statement = statement.where(Request.controller_id == query["controller"])
-    if "right" in query:
-        statement = statement.where(Request.rights_mask.op("&")(Right(query["right"]).bit) != 0)
-    if "due_before" in query:
-        statement = statement.where(Request.statutory_due < query["due_before"])
-    if "overdue" in query:
-        today = now().date()
-        statement = statement.where(Request.urgency_on < today if query["overdue"] else Request.urgency_on >= today)
-    if "assignee" in query:
-        statement = statement.where(Request.assignee == query["assignee"])
-    if "cursor" in query:
-        statement = statement.where(tuple_(Request.urgency_on, Request.id) > decode_cursor(query["cursor"], date.fromisoformat, int))
-    limit = query["limit"]
-    rows = db.session.scalars(
-        statement.options(selectinload(Request.identities), selectinload(Request.pauses),
-                          selectinload(Request.controller), selectinload(Request.parent),
-                          selectinload(Request.suspected_duplicate_of))
-        .order_by(Request.urgency_on, Request.id).limit(limit + 1)
-    ).all()
-    page = rows[:limit]
+    page, next_cursor = queue_page(_principal(), query, query.get("cursor"), query["limit"])
     return jsonify({
         "items": [_dump(r) for r in page],
-        "next_cursor": encode_cursor(page[-1].urgency_on.isoformat(), page[-1].id) if len(rows) > limit else None,
+        "next_cursor": next_cursor,
     })
 
 

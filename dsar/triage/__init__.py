@@ -6,3 +6,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the staff pages."""
+    from dsar.triage import views
+
+    if "staff" not in app.blueprints:
+        app.register_blueprint(views.bp)

@@ -1,0 +1,106 @@
+"""The staff pages: the queue, the request page and its actions, the inbox.
+
+/staff/                              the queue (filters, search, keyset pages)
+/staff/requests/<reference>          one request: identities, clocks, timeline, actions
+/staff/requests/<reference>/<action> POST: one action (CSRF; refusals shown on the page)
+/staff/messages                      operators: inbound email waiting for a human
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from dsar.accounts.web import current_principal, protect
+from dsar.api.errors import ApiError
+from dsar.extensions import db
+from dsar.lifecycle import REJECTION_GROUNDS, Status
+from dsar.models import Controller, Event, Message, Task
+from dsar.models.rights import RIGHT_NAMES
+from dsar.requests import service
+from dsar.triage import actions, queue
+from dsar.triage.display import CLOCK_NAMES, clock_badge, flags
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+protect(bp)
+
+PAGE_SIZE = 50
+INBOX_SIZE = 100
+
+
+@bp.context_processor
+def page_context() -> dict:
+    return {"principal": current_principal(), "clock_badge": clock_badge, "CLOCK_NAMES": CLOCK_NAMES,
+            "flags": flags, "LABELS": actions.STAFF_ACTIONS}
+
+
+def _controllers() -> list[Controller]:
+    return list(db.session.scalars(select(Controller).order_by(Controller.name)))
+
+
+@bp.get("/")
+def queue_page():
+    principal = current_principal()
+    filters = queue.filters_from_query(request.args, principal)
+    try:
+        rows, next_cursor = queue.queue_page(principal, filters, request.args.get("cursor") or None, PAGE_SIZE)
+    except ApiError:
+        abort(404)
+    return render_template(
+        "staff/queue.html", rows=[(r, service.clocks_of(r)) for r in rows], next_cursor=next_cursor,
+        filters_args={k: v for k, v in request.args.items() if k != "cursor" and v}, args=request.args, statuses=[s.value for s in Status], rights=RIGHT_NAMES,
+        controllers=_controllers() if principal.is_operator else [])
+
+
+def _request_page(reference: str, outcome: actions.Outcome | None = None):
+    principal = current_principal()
+    try:
+        req = service.get_request(reference, principal)
+    except service.NotFound:
+        abort(404)
+    events = db.session.scalars(select(Event).where(Event.request_id == req.id).order_by(Event.seq)).all()
+    messages = db.session.scalars(select(Message).where(Message.request_id == req.id).order_by(Message.at, Message.id)).all()
+    tasks = db.session.scalars(select(Task).where(Task.request_id == req.id).order_by(Task.id)).all()
+    page = render_template(
+        "staff/request.html", req=req, clocks=service.clocks_of(req), events=events, messages=messages,
+        tasks=tasks, offered=actions.offered_actions(principal, req), grounds=REJECTION_GROUNDS,
+        controllers=_controllers() if principal.is_operator else [], outcome=outcome)
+    return page, (outcome.status if outcome else 200)
+
+
+@bp.get("/requests/<reference>")
+def request_page(reference: str):
+    return _request_page(reference)
+
+
+@bp.post("/requests/<reference>/<action>")
+def request_action(reference: str, action: str):
+    try:
+        outcome = actions.act(reference, action, current_principal(), request.form)
+    except service.NotFound:
+        abort(404)
+    if not outcome.ok:
+        return _request_page(reference, outcome)
+    flash(outcome.message)
+    return redirect(url_for(".request_page", reference=reference), 303)
+
+
+@bp.get("/messages")
+def inbox():
+    """Inbound email intake could not decide on: operators read it and act (JSON API)."""
+    principal = current_principal()
+    if not principal.is_operator:
+        abort(404)
+    messages = db.session.scalars(
+        select(Message).where(Message.disposition == "needs_triage").order_by(Message.id).limit(INBOX_SIZE)).all()
+    return render_template("staff/messages.html", messages=messages)
+
+
+@bp.get("/messages/<int:message_id>")
+def message_page(message_id: int):
+    from dsar.intake.pipeline import get_message
+
+    try:
+        message = get_message(message_id, current_principal())
+    except service.NotFound:
+        abort(404)
+    return render_template("staff/message.html", message=message)
