@@ -29,7 +29,7 @@ INBOX_SIZE = 100
 
 @bp.context_processor
 def page_context() -> dict:
-    return {"principal": current_principal(), "clock_badge": clock_badge, "CLOCK_NAMES": CLOCK_NAMES,
+    return {"clock_badge": clock_badge, "CLOCK_NAMES": CLOCK_NAMES,
             "flags": flags, "LABELS": actions.STAFF_ACTIONS}
 
 
