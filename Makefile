@@ -7,7 +7,7 @@ DSAR   := $(VENV)/bin/dsar
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: demo test venv
+.PHONY: demo demo-users test venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,24 @@ demo: venv
 	@echo "--- demo API tokens (shown once; only their hashes are stored) ---"
 	@echo "operator admin:        $$($(DSAR) tokens create --role operator_admin --label demo-operator)"
 	@echo "cabinet-martin (FR):   $$($(DSAR) tokens create --role controller_admin --controller cabinet-martin --label demo-martin)"
+	@$(MAKE) --no-print-directory demo-users
 	@echo "API reference:         http://$(HOST):$(PORT)/api/v1/docs"
 	@echo "public request form:   http://$(HOST):$(PORT)/privacy  (no SMTP set: emails are printed below)"
 	DSAR_PUBLIC_URL=$${DSAR_PUBLIC_URL:-http://$(HOST):$(PORT)} $(DSAR) run --host $(HOST) --port $(PORT)
+
+# Two staff accounts for the web UI, made once; their passwords are shown only then.
+demo-users: venv
+	@for who in "operator@dsar.localhost operator_admin" "martin@dsar.localhost controller_admin cabinet-martin"; do \
+	    set -- $$who; \
+	    if $(DSAR) users list | cut -f1 | grep -qxF "$$1"; then \
+	        echo "staff login:           $$1 (made by an earlier 'make demo'; password shown then)"; \
+	    else \
+	        pw=$$($(VENV)/bin/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	        echo "$$pw" | $(DSAR) users create --email $$1 --role $$2 $${3:+--controller $$3} --password-stdin >/dev/null && \
+	        echo "staff login:           $$1 / $$pw  ($$2$${3:+ of $$3})"; \
+	    fi; \
+	done
+	@echo "staff web UI:          http://$(HOST):$(PORT)/staff/"
 
 # The suite runs on PostgreSQL (production), then on SQLite (the demo's embedded default).
 test: venv
