@@ -19,6 +19,11 @@ Public pages and outgoing mail (README "Public form and outgoing mail"):
 `DSAR_FORM_RATE_LIMIT_PER_IP` (10 per hour), `DSAR_FORM_RATE_LIMIT_PER_EMAIL` (3 per
 hour), `DSAR_PROXY_HOPS` (0). Config keys: the same names without `DSAR_`, except
 `PUBLIC_BASE_URL`.
+
+Alerts (README "SLA dashboard and alerts"): `DSAR_ALERT_DUE_SOON_DAYS` ("7,3,1": a digest
+when a clock's due date is that many days away or nearer) and `DSAR_ALERT_OVERDUE_DAYS`
+("0,7": an escalation on the first day overdue, and a week later). Config keys: the same
+names without `DSAR_`, as a comma-separated string or a list of integers.
 """
 from __future__ import annotations
 
@@ -43,6 +48,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("DSAR_SECRET_KEY") or secrets.token_hex(32),
         **_inbound_email(),
         **_public_pages(),
+        **_alerts(),
     }
 
 
@@ -92,4 +98,13 @@ def _public_pages() -> dict:
         # Reverse proxies in front of the app to trust for X-Forwarded-For: rate limits
         # must count the visitor's address, not the proxy's.
         "PROXY_HOPS": int(env("DSAR_PROXY_HOPS") or 0),
+    }
+
+
+def _alerts() -> dict:
+    """The thresholds `dsar tick` alerts at (parsed and checked by dsar.sla.alerts)."""
+    env = os.environ.get
+    return {
+        "ALERT_DUE_SOON_DAYS": env("DSAR_ALERT_DUE_SOON_DAYS") or "7,3,1",
+        "ALERT_OVERDUE_DAYS": env("DSAR_ALERT_OVERDUE_DAYS") or "0,7",
     }

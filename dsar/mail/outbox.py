@@ -1,8 +1,9 @@
-"""Outgoing mail to data subjects: render, store, then send (or log), and record it.
+"""Outgoing mail to data subjects (and to staff): render, store, then send (or log), and record it.
 
 `send_to_subject` renders a plain-text template in the subject's language, stores the
 Message (delivery "queued") and commits *before* talking to SMTP: mail trouble never
 loses a request or a message, and `send` can deliver a stored message again later.
+`send_to_staff` does the same for mail to the controllers' and the operator's people.
 
 Templates are `dsar/templates/mail/<name>.txt`; their first line is `Subject: …`, the
 rest is the body. Nothing the subject typed goes into a header unchecked: the recipient
@@ -99,18 +100,10 @@ def _subject(rendered: str, reference: str, reply_to: Message | None) -> str:
     return subject if tag in subject else f"{subject} {tag}"
 
 
-def send_to_subject(request: Request, template: str, *, to: str, reply_to: Message | None = None,
-                    **context) -> Message:
-    """Render `template` for `request`'s subject, store it, send it; return the Message.
-
-    Raises UnsafeAddress when `to` is not one plain address. Never raises on SMTP
-    trouble: the stored message says "failed" and why, and `send` can retry it.
-    """
-    to = to.strip()
-    if not is_single_address(to):
-        raise UnsafeAddress(f"not one plain email address: {to[:80]!r}")
-    language = language_of(request)
-    rendered_subject, body = render(template, language, request=request, **context)
+def _compose(to: str, subject: str, body: str, language: str, *, template: str,
+             request_id: int | None, reply_to: Message | None = None) -> Message:
+    """The outbound Message (delivery "queued", not yet added to the session) for one
+    plain address `to`, with its raw RFC 5322 source."""
     from_header, envelope_from = _mail_from()
     at = current_time()
     message_id = make_msgid(domain=envelope_from.rpartition("@")[2])[1:-1]
@@ -119,7 +112,7 @@ def send_to_subject(request: Request, template: str, *, to: str, reply_to: Messa
     email = EmailMessage()
     email["From"] = from_header
     email["To"] = to
-    email["Subject"] = _subject(rendered_subject, request.reference, reply_to)
+    email["Subject"] = subject
     email["Date"] = format_datetime(at)
     email["Message-ID"] = f"<{message_id}>"
     if answered:
@@ -133,12 +126,56 @@ def send_to_subject(request: Request, template: str, *, to: str, reply_to: Messa
     email.set_content(body)
     email["Content-Language"] = language  # after set_content, which resets Content-* headers
 
-    message = Message(
-        direction="out", source="smtp", template=template, request_id=request.id,
+    return Message(
+        direction="out", source="smtp", template=template, request_id=request_id,
         message_id=message_id, in_reply_to=" ".join(thread), sender=envelope_from, recipients=to,
         subject=str(email["Subject"]), body_text=body, raw=email.as_bytes(policy=SMTP),
         language=language, at=at, delivery="queued",
     )
+
+
+def send_to_subject(request: Request, template: str, *, to: str, reply_to: Message | None = None,
+                    **context) -> Message:
+    """Render `template` for `request`'s subject, store it, send it; return the Message.
+
+    Raises UnsafeAddress when `to` is not one plain address. Never raises on SMTP
+    trouble: the stored message says "failed" and why, and `send` can retry it.
+    """
+    to = to.strip()
+    if not is_single_address(to):
+        raise UnsafeAddress(f"not one plain email address: {to[:80]!r}")
+    language = language_of(request)
+    rendered_subject, body = render(template, language, request=request, **context)
+    message = _compose(to, _subject(rendered_subject, request.reference, reply_to), body, language,
+                       template=template, request_id=request.id, reply_to=reply_to)
+    db.session.add(message)
+    db.session.commit()  # stored before sending: an SMTP outage loses nothing
+    send(message)
+    return message
+
+
+# Staff read the product in English (the staff pages are not translated).
+STAFF_LANGUAGE = "en"
+
+
+def send_to_staff(to: str, template: str, *, request: Request | None = None, **context) -> Message:
+    """Render `template` for staff (an alert digest…), store it, send it; return the Message.
+
+    Like `send_to_subject`: the message is committed before SMTP is tried (together with
+    whatever the caller added to the session, e.g. the alerts it records), SMTP trouble
+    leaves it "failed" for `send` to retry, and `to` must be one plain address
+    (UnsafeAddress otherwise). With `request`, the message is linked to it and its subject
+    carries the reference.
+    """
+    to = to.strip()
+    if not is_single_address(to):
+        raise UnsafeAddress(f"not one plain email address: {to[:80]!r}")
+    rendered_subject, body = render(template, STAFF_LANGUAGE, request=request, **context)
+    subject = header_text(rendered_subject)
+    if request is not None and f"[{request.reference}]" not in subject:
+        subject = f"{subject} [{request.reference}]"
+    message = _compose(to, subject, body, STAFF_LANGUAGE, template=template,
+                       request_id=request.id if request is not None else None)
     db.session.add(message)
     db.session.commit()  # stored before sending: an SMTP outage loses nothing
     send(message)

@@ -17,3 +17,6 @@ def init_app(app: Flask) -> None:
     if "sla_api" not in app.blueprints:
         app.register_blueprint(api.bp)
     openapi.extend(api.document)
+    from dsar.sla.cli import tick_command
+
+    app.cli.add_command(tick_command)

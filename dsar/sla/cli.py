@@ -1,0 +1,43 @@
+"""`dsar tick`: send the alert digests due now (cron runs it, e.g. every 15 minutes)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from dsar.sla import alerts
+from dsar.timeutil import now as current_time
+
+
+def _instant(value: str | None) -> datetime:
+    if not value:
+        return current_time()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint="--now") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@click.command("tick")
+@click.option("--now", "at", default=None, help="Act as if it were this instant (ISO 8601; naive = UTC).")
+@click.option("--dry-run", is_flag=True, help="Print the digests that would go out; send and record nothing.")
+@with_appcontext
+def tick_command(at: str | None, dry_run: bool) -> None:
+    """Email the alert digests: due-soon and overdue requests, to each controller's team
+    and to the operator; each threshold once per request and recipient."""
+    try:
+        outcome = alerts.tick(_instant(at), config=current_app.config, dry_run=dry_run)
+    except alerts.BadThresholds as exc:
+        raise click.UsageError(str(exc)) from exc
+    verb = "would send" if dry_run else "sent"
+    for recipient, sent in outcome.digests.items():
+        click.echo(f"{verb} to {recipient}: {len(sent)} alert{'s' if len(sent) != 1 else ''}")
+        for a in sent:
+            click.echo(f"  {a.reference} {a.controller_id or '-'} {a.threshold} due {a.due.isoformat()}")
+    for recipient in outcome.skipped:
+        click.echo(f"skipped {recipient}: not one plain email address", err=True)
+    if not outcome.digests:
+        click.echo("nothing to send: no request crossed a new threshold")
