@@ -3,35 +3,17 @@ controller admin made with `dsar users create` logs in, works the queue, approve
 extends and rejects; and a request full of script tags runs no script anywhere."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from playwright.sync_api import expect
 
-CHROMIUM = "/usr/bin/chromium"
 SCRIPT = "<script>window.__pwned=1</script>"
 PASSWORD = "a long enough passphrase"
 EMAIL = "dpo@cabinet-martin.example"
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="en-GB")
+def page(chromium):
+    context = chromium.new_context(locale="en-GB")
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
