@@ -259,7 +259,7 @@ def staff(app, staff_user):
         response = browser.post("/staff/login", data={"csrf_token": token, "email": email,
                                                       "password": STAFF_PASSWORD})
         assert response.status_code == 303, response.get_data(as_text=True)
-        browser.csrf_token = token
+        browser.csrf_token = csrf_token_of(browser.get("/staff/").get_data(as_text=True))
         browser.email = email
         return browser
 

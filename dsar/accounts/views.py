@@ -1,7 +1,7 @@
 """/staff/login and /staff/logout."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
 from dsar.accounts import service
@@ -44,6 +44,7 @@ def login():
     email = request.form.get("email", "")[:254]
     result = service.check_login(email, request.form.get("password", "")[:1000])
     if result.ok:
+        session.clear()  # nothing of the anonymous session (a planted one included) survives login
         login_user(LoginUser(result.user))
         return redirect(next_url, 303)
     if result.locked_until is not None:
@@ -57,4 +58,5 @@ def login():
 @bp.post("/logout")
 def logout():
     logout_user()
+    session.clear()
     return redirect(url_for("accounts.login"), 303)
