@@ -22,7 +22,7 @@ ROLES = [("operator_admin", None), ("operator_agent", None),
 # /staff route must be a plain GET page, which every role fetches (no other tenant's
 # reference may appear on it).
 STAFF_ENDPOINTS = {"accounts.login", "accounts.logout", "staff.request_page", "staff.request_action",
-                   "staff.message_page"}
+                   "staff.message_page", "staff.message_action"}
 OPERATOR_ONLY = {"route", "forward"}
 CONTROLLER_DECISIONS = {"verify", "request_information", "approve", "reject", "extend", "cancel", "mark_duplicate"}
 # Non-destructive first, so each later action still meets an open request.
@@ -84,7 +84,8 @@ def _staff_urls(app, world) -> dict[str, tuple[str, str]]:
         for rule in app.url_map.iter_rules():
             if not rule.rule.startswith("/staff"):
                 continue
-            values = {"reference": ref, "message_id": msg, "action": "note"}
+            values = {"reference": ref, "message_id": msg,
+                      "action": "dismiss" if rule.endpoint == "staff.message_action" else "note"}
             try:
                 url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
             except BuildError:  # pragma: no cover
@@ -140,7 +141,10 @@ def test_staff_pages_as_each_role(app, staff, world, role, controller):
         assert _listed(browser.get(f"/staff/?search={other}").get_data(as_text=True)) == set()
         assert _listed(browser.get("/staff/?search=subject@mail.example").get_data(as_text=True)) == set(mine.values())
         assert browser.get(f"/staff/requests/{other}").status_code == 404
-        assert browser.get(f"/staff/messages/{world['messages'][[c for c in theirs][0]]}").status_code == 404
+        their_message = world["messages"][[c for c in theirs][0]]
+        assert browser.get(f"/staff/messages/{their_message}").status_code == 404
+        assert browser.post(f"/staff/messages/{their_message}/dismiss",
+                            data={"csrf_token": browser.csrf_token}).status_code == 404
         for action in ORDER:
             response = browser.post(f"/staff/requests/{other}/{action}",
                                     data={"csrf_token": browser.csrf_token, **PAYLOAD.get(action, {})})
@@ -155,6 +159,10 @@ def test_staff_pages_as_each_role(app, staff, world, role, controller):
         page = browser.get(f"/staff/requests/{reference}")
         assert page.status_code == 200
         assert browser.get(f"/staff/messages/{world['messages'][tenant]}").status_code == 200
+        # Inbound email is triaged by the operator, and only while it belongs to no request.
+        dismiss = browser.post(f"/staff/messages/{world['messages'][tenant]}/dismiss",
+                               data={"csrf_token": browser.csrf_token})
+        assert dismiss.status_code == (409 if operator else 403)
         html = page.get_data(as_text=True)
         assert _refs(html) <= set(mine.values())
         for action in ORDER:

@@ -4,6 +4,7 @@
 /staff/requests/<reference>          one request: identities, clocks, timeline, actions
 /staff/requests/<reference>/<action> POST: one action (CSRF; refusals shown on the page)
 /staff/messages                      operators: inbound email waiting for a human
+/staff/messages/<id>                 one message; for operators, forms to open, attach, dismiss
 """
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from sqlalchemy import select
 from dsar.accounts.web import current_principal, protect
 from dsar.api.errors import ApiError
 from dsar.extensions import db
+from dsar.intake.pipeline import get_message
 from dsar.lifecycle import REJECTION_GROUNDS, Status
 from dsar.models import Controller, Event, Message, Task
 from dsar.models.rights import RIGHT_NAMES
 from dsar.requests import service
 from dsar.triage import actions, queue
+from dsar.triage.inbox import triage_message
 from dsar.triage.display import CLOCK_NAMES, clock_badge, flags
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -95,12 +98,33 @@ def inbox():
     return render_template("staff/messages.html", messages=messages)
 
 
-@bp.get("/messages/<int:message_id>")
-def message_page(message_id: int):
-    from dsar.intake.pipeline import get_message
-
+def _message_page(message_id: int, outcome: actions.Outcome | None = None):
+    principal = current_principal()
     try:
-        message = get_message(message_id, current_principal())
+        message = get_message(message_id, principal)
     except service.NotFound:
         abort(404)
-    return render_template("staff/message.html", message=message)
+    triable = principal.is_operator and message.direction == "in" and message.request_id is None \
+        and message.disposition != "triaged"
+    page = render_template("staff/message.html", message=message, triable=triable, outcome=outcome,
+                           rights=RIGHT_NAMES, controllers=_controllers() if triable else [])
+    return page, (outcome.status if outcome else 200)
+
+
+@bp.get("/messages/<int:message_id>")
+def message_page(message_id: int):
+    return _message_page(message_id)
+
+
+@bp.post("/messages/<int:message_id>/<action>")
+def message_action(message_id: int, action: str):
+    try:
+        outcome, references = triage_message(message_id, action, current_principal(), request.form)
+    except service.NotFound:
+        abort(404)
+    if not outcome.ok:
+        return _message_page(message_id, outcome)
+    flash(outcome.message)
+    if references:
+        return redirect(url_for(".request_page", reference=references[0]), 303)
+    return redirect(url_for(".inbox"), 303)
