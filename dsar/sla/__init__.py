@@ -12,10 +12,11 @@ def init_app(app: Flask) -> None:
     """Register the dashboard API (documented in the OpenAPI document), the staff pages
     and the tick command."""
     from dsar.api import openapi
-    from dsar.sla import api
+    from dsar.sla import api, pages
 
-    if "sla_api" not in app.blueprints:
-        app.register_blueprint(api.bp)
+    for blueprint in (api.bp, pages.bp):
+        if blueprint.name not in app.blueprints:
+            app.register_blueprint(blueprint)
     openapi.extend(api.document)
     from dsar.sla.cli import tick_command
 
