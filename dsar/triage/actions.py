@@ -71,6 +71,7 @@ class Outcome:
     ok: bool
     message: str
     status: int = 200
+    references: tuple[str, ...] = ()  # the requests it opened or joined, if any
 
 
 def refusal(exc: Exception) -> Outcome:

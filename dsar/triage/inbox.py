@@ -16,8 +16,8 @@ from dsar.triage.actions import Outcome, refusal
 MESSAGE_ACTIONS = {"open": "Open a request", "attach": "Attach to a request", "dismiss": "Dismiss"}
 
 
-def triage_message(message_id: int, action: str, principal: Principal, form) -> tuple[Outcome, list[str]]:
-    """Do `action` on message `message_id`; (outcome, references of the requests it touched).
+def triage_message(message_id: int, action: str, principal: Principal, form) -> Outcome:
+    """Do `action` on message `message_id`; the Outcome names the requests it opened or joined.
 
     Raises service.NotFound for a message the caller cannot see (the page's 404).
     """
@@ -27,10 +27,10 @@ def triage_message(message_id: int, action: str, principal: Principal, form) -> 
     try:
         if action == "dismiss":
             pipeline.dismiss_message(message_id, principal, form.get("reason", "").strip()[:500] or "not a request")
-            return Outcome(True, "Dismissed."), []
+            return Outcome(True, "Dismissed.")
         if action == "attach":
             _, request = pipeline.attach_message(message_id, principal, form.get("reference", "").strip().upper()[:20])
-            return Outcome(True, f"Attached to {request.reference}."), [request.reference]
+            return Outcome(True, f"Attached to {request.reference}.", references=(request.reference,))
         rights = [r for r in form.getlist("rights") if r in RIGHT_NAMES]
         if not rights:
             raise service.Invalid("tick at least one right", "rights")
@@ -38,14 +38,14 @@ def triage_message(message_id: int, action: str, principal: Principal, form) -> 
         _, requests = pipeline.open_message(message_id, principal, rights=rights,
                                             identities=[("email", email)] if email else None,
                                             controller_id=form.get("controller") or None)
-        references = [r.reference for r in requests]
-        return Outcome(True, f"Opened {', '.join(references)}."), references
+        references = tuple(r.reference for r in requests)
+        return Outcome(True, f"Opened {', '.join(references)}.", references=references)
     except (permissions.Forbidden, service.Invalid) as exc:
         db.session.rollback()
-        return refusal(exc), []
+        return refusal(exc)
     except service.NotFound as exc:  # the request named to attach to
         db.session.rollback()
-        return Outcome(False, str(exc), 422), []
+        return Outcome(False, str(exc), 422)
     except pipeline.NotTriable as exc:
         db.session.rollback()
-        return Outcome(False, str(exc), 409), []
+        return Outcome(False, str(exc), 409)

@@ -75,21 +75,30 @@ def request_page(reference: str):
     return _request_page(reference)
 
 
-@bp.post("/requests/<reference>/<action>")
-def request_action(reference: str, action: str):
+def _after(do, page_again, location):
+    """Run an action: `do()` gives its Outcome; NotFound is a 404; a refusal re-renders
+    the page (`page_again(outcome)`) with its message and status; a success flashes and
+    redirects to `location(outcome)` (POST-redirect-GET)."""
     try:
-        outcome = actions.act(reference, action, current_principal(), request.form)
+        outcome = do()
     except service.NotFound:
         abort(404)
     if not outcome.ok:
-        return _request_page(reference, outcome)
+        return page_again(outcome)
     flash(outcome.message)
-    return redirect(url_for(".request_page", reference=reference), 303)
+    return redirect(location(outcome), 303)
+
+
+@bp.post("/requests/<reference>/<action>")
+def request_action(reference: str, action: str):
+    return _after(lambda: actions.act(reference, action, current_principal(), request.form),
+                  lambda outcome: _request_page(reference, outcome),
+                  lambda _outcome: url_for(".request_page", reference=reference))
 
 
 @bp.get("/messages")
 def inbox():
-    """Inbound email intake could not decide on: operators read it and act (JSON API)."""
+    """Inbound email intake could not decide on: operators read it and triage it."""
     principal = current_principal()
     if not principal.is_operator:
         abort(404)
@@ -118,13 +127,7 @@ def message_page(message_id: int):
 
 @bp.post("/messages/<int:message_id>/<action>")
 def message_action(message_id: int, action: str):
-    try:
-        outcome, references = triage_message(message_id, action, current_principal(), request.form)
-    except service.NotFound:
-        abort(404)
-    if not outcome.ok:
-        return _message_page(message_id, outcome)
-    flash(outcome.message)
-    if references:
-        return redirect(url_for(".request_page", reference=references[0]), 303)
-    return redirect(url_for(".inbox"), 303)
+    return _after(lambda: triage_message(message_id, action, current_principal(), request.form),
+                  lambda outcome: _message_page(message_id, outcome),
+                  lambda outcome: url_for(".request_page", reference=outcome.references[0]) if outcome.references
+                  else url_for(".inbox"))
