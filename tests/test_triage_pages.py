@@ -179,3 +179,37 @@ def test_subject_text_is_escaped_and_pages_forbid_scripts(app, staff, token, fil
 def test_inbox_is_for_operators(app, staff):
     assert staff("operator_agent").get("/staff/messages").status_code == 200
     assert staff("controller_admin", MARTIN).get("/staff/messages").status_code == 404
+
+
+def test_queue_page_costs_the_same_queries_for_3_rows_as_for_30(app, staff, token, file_request):
+    """Rows come in batches (selectinload): no query per row, whatever the page's length."""
+    from sqlalchemy import event
+
+    from dsar.extensions import db
+
+    operator = token("operator_admin")
+    browser = staff("operator_agent")
+
+    def queries_for_queue() -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+
+        def count(*_args):
+            statements.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert browser.get("/staff/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    for _ in range(3):
+        file_request(operator, controller=MARTIN, identities=[{"type": "email", "value": "a@mail.example"},
+                                                                {"type": "phone", "value": "+33612345678"}])
+    few = queries_for_queue()
+    assert 0 < few <= 15, few
+    for _ in range(27):
+        file_request(operator, controller=SERRANO)
+    assert queries_for_queue() == few
