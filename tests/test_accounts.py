@@ -135,3 +135,19 @@ def test_users_create_refuses_weak_and_prompts_twice(app, runner):
     with app.app_context():
         user = find_user("a@staff.example")
         assert user.password_hash.startswith("scrypt:") and STAFF_PASSWORD not in user.password_hash
+
+
+def test_session_cookie_is_secure_behind_https(database, staff_user):
+    from dsar import create_app
+
+    secure = create_app({"SQLALCHEMY_DATABASE_URI": database[0], "TESTING": True,
+                         "PUBLIC_BASE_URL": "https://dsar.example"})
+    email = staff_user("operator_admin")
+    browser = secure.test_client()
+    token = csrf_token_of(browser.get("/staff/login", base_url="https://dsar.example").get_data(as_text=True))
+    response = browser.post("/staff/login", base_url="https://dsar.example",
+                            headers={"Referer": "https://dsar.example/staff/login"},
+                            data={"csrf_token": token, "email": email, "password": STAFF_PASSWORD})
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
