@@ -143,11 +143,18 @@ def test_session_cookie_is_secure_behind_https(database, staff_user):
     secure = create_app({"SQLALCHEMY_DATABASE_URI": database[0], "TESTING": True,
                          "PUBLIC_BASE_URL": "https://dsar.example"})
     email = staff_user("operator_admin")
-    browser = secure.test_client()
-    token = csrf_token_of(browser.get("/staff/login", base_url="https://dsar.example").get_data(as_text=True))
-    response = browser.post("/staff/login", base_url="https://dsar.example",
-                            headers={"Referer": "https://dsar.example/staff/login"},
-                            data={"csrf_token": token, "email": email, "password": STAFF_PASSWORD})
+    try:
+        browser = secure.test_client()
+        token = csrf_token_of(browser.get("/staff/login", base_url="https://dsar.example").get_data(as_text=True))
+        response = browser.post("/staff/login", base_url="https://dsar.example",
+                                headers={"Referer": "https://dsar.example/staff/login"},
+                                data={"csrf_token": token, "email": email, "password": STAFF_PASSWORD})
+    finally:
+        from dsar.extensions import db
+
+        with secure.app_context():  # the second app's connections must not outlive the test
+            db.session.remove()
+            db.engine.dispose()
     assert response.status_code == 303
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
