@@ -213,3 +213,22 @@ def test_queue_page_costs_the_same_queries_for_3_rows_as_for_30(app, staff, toke
     for _ in range(27):
         file_request(operator, controller=SERRANO)
     assert queries_for_queue() == few
+
+
+def test_offered_actions_follow_role_and_state(app, token, file_request):
+    from dsar.models import Role
+    from dsar.permissions import Principal
+    from dsar.requests import service
+    from dsar.triage.actions import offered_actions
+
+    routed = file_request(token("operator_admin"), controller=MARTIN, identity_verified=True)["reference"]
+    fresh = file_request(token("operator_admin"), controller=MARTIN)["reference"]
+    controller = Principal(Role.CONTROLLER_AGENT, MARTIN, "a@x")
+    operator = Principal(Role.OPERATOR_AGENT, None, "o@x")
+    with app.test_request_context():
+        assert offered_actions(controller, service.get_request(routed, controller)) == [
+            "request_information", "approve", "reject", "extend", "assign", "mark_duplicate", "cancel", "note"]
+        assert offered_actions(operator, service.get_request(routed, operator)) == ["assign", "forward", "note"]
+        assert offered_actions(controller, service.get_request(fresh, controller))[:2] == ["verify", "request_information"]
+        service.perform(routed, "reject", controller, {"grounds": "excessive", "reason": "r"})
+        assert offered_actions(controller, service.get_request(routed, controller)) == ["assign", "note"]
