@@ -236,3 +236,34 @@ def test_safe_cell(value, cell):
     from dsar.sla.export import safe_cell
 
     assert safe_cell(value) == cell
+
+
+def test_processor_sla_honours_the_contract_cut_off(app, client, token):
+    """With a 17:00 cut-off, an instruction at 18:30 Paris time on Tue 8 April 2025 runs from
+    Wed 9 April: due Mon 14 April, so fulfilment on the 14th is met (without the cut-off it
+    would have been due Fri 11 April, and missed)."""
+    from dsar.extensions import db
+    from dsar.models import Controller
+    from dsar.requests.service import NewRequest, create_request, perform
+
+    martin = Principal(Role.CONTROLLER_ADMIN, "cabinet-martin", "dpo")
+    operator = Principal(Role.OPERATOR_ADMIN, None, "ops")
+    with app.app_context():
+        db.session.get(Controller, "cabinet-martin").processor_sla_cutoff = "17:00"
+        db.session.commit()
+    try:
+        with app.app_context():
+            for instructed, fulfilled in [(utc(2025, 4, 8, 16, 30), utc(2025, 4, 14, 9)),   # after: met
+                                          (utc(2025, 4, 8, 14, 0), utc(2025, 4, 14, 9))]:   # before: missed
+                data = NewRequest(rights=["access"], identities=[("email", "a@mail.example")],
+                                  received_at=instructed, identity_verified=True)
+                ref = create_request(data, martin, now=instructed)[0].reference
+                perform(ref, "approve", martin, now=instructed)
+                perform(ref, "complete", operator, now=fulfilled)
+        row = client.get("/api/v1/dashboard?from=2025-04-01&to=2025-04-30",
+                         headers=token("operator_admin")).json["period"]["by_controller"][0]
+        assert (row["controller"], row["processor_sla_met"], row["processor_sla_total"]) == ("cabinet-martin", 1, 2)
+    finally:
+        with app.app_context():
+            db.session.get(Controller, "cabinet-martin").processor_sla_cutoff = None
+            db.session.commit()

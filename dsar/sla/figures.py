@@ -5,12 +5,13 @@ Every function takes a `Principal` and counts only what `permissions.scope` lets
 see: operators every tenant, a controller's staff and bots their own controller.
 
 Counts are aggregated in SQL (GROUP BY, SUM(CASE …)). Two period figures need the
-controllers' calendars and are computed in Python over a stream of narrow rows, never
-whole requests and never held in memory: the statutory deadline met (an answer counts on
-the controller's *local* date, so `answered_at` must be converted in its time zone) and
-the processor SLA met (its due date is not stored: it is computed from `instructed_at`
-with the controller's working days and holidays, for the period's fulfilled requests
-only). The median days to answer is taken from a histogram of whole days.
+controllers' calendars: the statutory deadline met (an answer counts on the controller's
+*local* date) and the processor SLA met (its due date is not stored: it is computed from
+the local instruction day with the controller's working days and holidays, once per
+controller and day). On PostgreSQL the local dates are grouped in SQL (AT TIME ZONE), so
+Python sees a few hundred groups; on SQLite (the demo) a stream of narrow rows is folded
+into the same groups, never whole requests and never all at once. The median days to
+answer comes from a histogram of whole days.
 
 Clocks used: "open", "due" and "overdue" use the statutory clock's denormalised due date
 (`Request.statutory_due`, extension and pauses included, kept current by the request
@@ -24,9 +25,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Date, Time, and_, case, cast, func, select
 
 from dsar import permissions
+from dsar.clocks.calendar import Calendar
 from dsar.clocks.periods import instruction_start_date, working_days_after
 from dsar.extensions import db
 from dsar.lifecycle import ANSWERED_STATES, FINAL, Status
@@ -143,58 +145,122 @@ def _per_right_counts(principal: Principal, period: Period) -> tuple[dict, dict]
     return by_controller, {r: {k: c[k] for k in ("received", "answered", "rejected")} for r, c in by_right.items()}
 
 
-def _calendars() -> dict:
-    """Every controller's calendar and SLA settings, by id (a few rows); None: the operator's."""
-    controllers = db.session.scalars(select(Controller)).all()
-    found = {c.id: c for c in controllers}
-    found[None] = next((c for c in controllers if c.is_operator), None)
+@dataclass(frozen=True)
+class _Tenant:
+    """What the period figures need of a controller, built once per call (not per row)."""
+
+    name: str
+    calendar: Calendar
+    sla_days: int
+    cutoff: time | None
+
+
+def _tenants() -> dict:
+    """Every controller by id (a few rows); None: the operator's (for unrouted requests)."""
+    found = {c.id: _Tenant(c.name, c.calendar, c.processor_sla_working_days,
+                           time.fromisoformat(c.processor_sla_cutoff) if c.processor_sla_cutoff else None)
+             for c in db.session.scalars(select(Controller))}
+    operator_id = db.session.scalar(select(Controller.id).where(Controller.is_operator.is_(True)))
+    found[None] = found.get(operator_id)
     return found
+
+
+def _in_sql() -> bool:
+    """PostgreSQL converts to the controllers' time zones itself (AT TIME ZONE), so the
+    local-date figures are grouped there; SQLite (the demo) streams rows to Python."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def _local_date(column, controllers: dict):
+    """SQL: the local date of `column` in its request's controller's time zone (the
+    operator's for unrouted requests). Needs Controller outer-joined."""
+    operator_zone = controllers[None].calendar.timezone if controllers[None] else "UTC"
+    return cast(func.timezone(func.coalesce(Controller.timezone, operator_zone), column), Date)
 
 
 def _statutory(principal: Principal, period: Period, controllers: dict) -> dict:
     """Per controller: answers in the period, those by the statutory due date (local
     date ≤ `statutory_due`, extension and pauses included), and a histogram of days from
-    receipt to answer (local dates). Streams four columns per answered request."""
+    receipt to answer (local dates)."""
     start, end = period.bounds
+    in_period = (Request.answered_at >= start, Request.answered_at < end)
+    if _in_sql():
+        answered_on = _local_date(Request.answered_at, controllers)
+        days = (answered_on - _local_date(Request.received_at, controllers)).label("days")
+        met = func.sum(case((answered_on <= Request.statutory_due, 1), else_=0))
+        groups = db.session.execute(
+            _scoped(principal, Request.controller_id, days, met, func.count())
+            .outerjoin(Controller, Controller.id == Request.controller_id)
+            .where(*in_period).group_by(Request.controller_id, days))
+    else:
+        groups = _statutory_rows(principal, in_period, controllers)
     result: dict = defaultdict(lambda: {"met": 0, "total": 0, "days": Counter()})
+    for controller_id, days_taken, met_count, n in groups:
+        entry = result[controller_id or UNROUTED]
+        entry["total"] += n
+        entry["met"] += met_count or 0
+        entry["days"][days_taken] += n
+    return result
+
+
+def _statutory_rows(principal: Principal, in_period, controllers: dict):
+    """The same groups, one per answered request, computed in Python from a stream."""
     rows = db.session.execute(
         _scoped(principal, Request.controller_id, Request.received_at, Request.answered_at, Request.statutory_due)
-        .where(Request.answered_at >= start, Request.answered_at < end)
-        .execution_options(yield_per=_BATCH)
-    )
+        .where(*in_period).execution_options(yield_per=_BATCH))
     for controller_id, received_at, answered_at, statutory_due in rows:
         calendar = (controllers.get(controller_id) or controllers[None]).calendar
         answered_on = calendar.local_date(answered_at)
-        entry = result[controller_id or UNROUTED]
-        entry["total"] += 1
-        entry["met"] += statutory_due is not None and answered_on <= statutory_due
-        entry["days"][(answered_on - calendar.local_date(received_at)).days] += 1
-    return result
+        met = statutory_due is not None and answered_on <= statutory_due
+        yield controller_id, (answered_on - calendar.local_date(received_at)).days, int(met), 1
 
 
 def _processor_sla(principal: Principal, period: Period, controllers: dict) -> dict:
     """Per controller: requests instructed to us and fulfilled in the period, and those
-    fulfilled by the processor SLA due date. The due date is not stored, so it is
-    computed here (as `request_clocks` does) for these rows only, streamed in batches."""
+    fulfilled by the processor SLA due date. That due date is not stored: it is computed
+    here (as `request_clocks` does), once per controller and local instruction day."""
     start, end = period.bounds
+    where = (Controller.is_operator.is_(False), Request.instructed_at.is_not(None),
+             Request.fulfilled_at >= start, Request.fulfilled_at < end)
+    if _in_sql():
+        local = func.timezone(Controller.timezone, Request.instructed_at)
+        after_cutoff = case((Controller.processor_sla_cutoff.is_(None), False),
+                            else_=cast(local, Time) >= cast(Controller.processor_sla_cutoff, Time)).label("late")
+        instructed_on = cast(local, Date).label("instructed_on")
+        fulfilled_on = _local_date(Request.fulfilled_at, controllers).label("fulfilled_on")
+        groups = db.session.execute(
+            _scoped(principal, Request.controller_id, instructed_on, after_cutoff, fulfilled_on, func.count())
+            .join(Controller, Controller.id == Request.controller_id)
+            .where(*where).group_by(Request.controller_id, instructed_on, after_cutoff, fulfilled_on))
+    else:
+        groups = _processor_sla_rows(principal, where, controllers)
     result: dict = defaultdict(lambda: {"met": 0, "total": 0})
+    due_after: dict[tuple, date] = {}  # (controller, instruction day, after cut-off) -> due day
+    for controller_id, instructed_on, late, fulfilled_on, n in groups:
+        key = (controller_id, instructed_on, late)
+        if key not in due_after:
+            tenant = controllers[controller_id]
+            # The local instant stands for its day, before or after the contract's cut-off.
+            moment = datetime.combine(instructed_on, time.max if late else time.min, tenant.calendar.zone)
+            due_after[key] = working_days_after(instruction_start_date(moment, tenant.calendar, tenant.cutoff),
+                                                tenant.sla_days, tenant.calendar)
+        entry = result[controller_id]
+        entry["total"] += n
+        entry["met"] += n if fulfilled_on <= due_after[key] else 0
+    return result
+
+
+def _processor_sla_rows(principal: Principal, where, controllers: dict):
+    """The same groups, one per fulfilled request, computed in Python from a stream."""
     rows = db.session.execute(
         _scoped(principal, Request.controller_id, Request.instructed_at, Request.fulfilled_at)
         .join(Controller, Controller.id == Request.controller_id)
-        .where(Controller.is_operator.is_(False), Request.instructed_at.is_not(None),
-               Request.fulfilled_at >= start, Request.fulfilled_at < end)
-        .execution_options(yield_per=_BATCH)
-    )
+        .where(*where).execution_options(yield_per=_BATCH))
     for controller_id, instructed_at, fulfilled_at in rows:
-        controller = controllers[controller_id]
-        calendar = controller.calendar
-        cutoff = time.fromisoformat(controller.processor_sla_cutoff) if controller.processor_sla_cutoff else None
-        due_on = working_days_after(instruction_start_date(instructed_at, calendar, cutoff),
-                                    controller.processor_sla_working_days, calendar)
-        entry = result[controller_id]
-        entry["total"] += 1
-        entry["met"] += calendar.local_date(fulfilled_at) <= due_on
-    return result
+        tenant = controllers[controller_id]
+        local = tenant.calendar.local_datetime(instructed_at)
+        late = tenant.cutoff is not None and local.time() >= tenant.cutoff
+        yield controller_id, local.date(), late, tenant.calendar.local_date(fulfilled_at), 1
 
 
 def _pct(met: int, total: int) -> float | None:
@@ -221,7 +287,7 @@ def _median(days: Counter) -> float | None:
 
 def period_figures(principal: Principal, period: Period) -> dict:
     """The period's figures, per controller, per right and in total."""
-    controllers = _calendars()
+    controllers = _tenants()
     counts, by_right = _per_right_counts(principal, period)
     statutory = _statutory(principal, period, controllers)
     sla = _processor_sla(principal, period, controllers)
