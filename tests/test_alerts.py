@@ -253,3 +253,24 @@ def test_a_concurrent_tick_that_recorded_first_wins(app, smtp, staff, monkeypatc
         outcome = alerts.tick(utc(2025, 4, 8, 10), config=app.config)
     assert set(outcome.digests) == {ALICE, SEPTEO, OLGA}
     assert not smtp.to(MARTIN) and len(smtp.messages) == 3
+
+
+def test_send_to_staff_stores_then_sends(app, smtp):
+    """The outbox's staff variant: one plain address, stored before SMTP, linked to a
+    request (with its reference in the subject) when given one."""
+    from dsar.extensions import db
+    from dsar.mail.outbox import UnsafeAddress, send_to_staff
+    from dsar.models import Message, Request
+
+    ref = file(app, OPERATOR, utc(2025, 3, 5, 9), "cabinet-martin")
+    with app.app_context():
+        request = db.session.scalars(select(Request).where(Request.reference == ref)).one()
+        message = send_to_staff(MARTIN, "alert_digest", request=request, now=None, overdue=[], due_soon=[],
+                                controllers=["Cabinet Martin Avocats"])
+        stored = db.session.get(Message, message.id)
+        assert (stored.delivery, stored.request_id, stored.recipients) == ("sent", request.id, MARTIN)
+        assert stored.subject.endswith(f"[{ref}]")
+        with pytest.raises(UnsafeAddress):
+            send_to_staff("a@b.example, c@d.example", "alert_digest", overdue=[], due_soon=[], controllers=[])
+    [received] = smtp.to(MARTIN)
+    assert received.message["Subject"].endswith(f"[{ref}]") and received.message["Content-Language"] == "en"
