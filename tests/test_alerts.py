@@ -110,6 +110,7 @@ def test_digests_go_to_each_team_and_the_operator_once_per_threshold(app, runner
     overdue, soon = sections(operator_mail.body)
     assert not overdue
     assert f"{a} | Cabinet Martin Avocats | access | routed" in soon and "due 2025-04-07, in 7 days" in soon
+    assert f"/staff/requests/{a}" in soon  # a link to the request's staff page
     assert f"{c} | Septeo" in soon and "due 2025-04-03, in 3 days" in soon
     assert operator_mail.message["Subject"].startswith("[dsar] 2 due soon: data-subject requests of ")
     assert operator_mail.message["Auto-Submitted"] == "auto-generated"

@@ -33,6 +33,7 @@ from dsar.models import AlertSent, Controller, Request, Role
 from dsar.models.user import User
 from dsar.requests.clocks import request_clocks
 from dsar.sla.figures import OPEN_STATES, UNROUTED
+from dsar.timeutil import now as current_time
 
 CLOCKS = {"statutory": "statutory deadline (Art. 12(3))", "processor_sla": "processor SLA"}
 CONTROLLER_ROLES = (Role.CONTROLLER_ADMIN.value, Role.CONTROLLER_AGENT.value)
@@ -192,7 +193,7 @@ def tick(now: datetime, *, config, dry_run: bool = False) -> Outcome:
             continue
         inserted = _insert_ignoring_conflicts([
             {"request_id": alert.request_id, "threshold": t, "kind": alert.kind, "recipient": recipient,
-             "sent_at": now} for alert, new in items for t in new])
+             "sent_at": current_time()} for alert, new in items for t in new])
         alerts = [alert for alert, new in items if any((alert.request_id, t) in inserted for t in new)]
         if not alerts:  # a concurrent tick sent them all
             db.session.rollback()
