@@ -87,3 +87,28 @@ def test_bad_list_queries(client, token, file_request):
         response = client.get(f"/api/v1/requests?{query}", headers=headers)
         assert response.status_code == status, (query, response.json)
         assert response.json["error"]["message"]
+
+
+def test_finished_requests_come_after_running_ones_and_page_without_gaps(client, token, file_request, demo):
+    fr = demo["by_country"]["FR"]
+    headers, admin = token("controller_agent", fr.id), token("controller_admin", fr.id)
+    running = [file_request(headers, days_ago=d)["reference"] for d in (5, 20, 1)]
+    finished = []
+    for _ in range(4):
+        reference = file_request(headers)["reference"]
+        assert client.post(f"/api/v1/requests/{reference}/cancel", headers=admin,
+                           json={"reason": "withdrawn by the subject"}).status_code == 200
+        finished.append(reference)
+    for query in ("", "&status=cancelled"):
+        seen, cursor = [], None
+        while True:  # pages of 2 cross from running clocks to none mid-page
+            page = client.get(f"/api/v1/requests?limit=2{query}" + (f"&cursor={cursor}" if cursor else ""),
+                              headers=headers).json
+            seen += [r["reference"] for r in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        if query:
+            assert seen == finished  # by filing order (id), each once
+        else:
+            assert sorted(seen[:3]) == sorted(running) and seen[3:] == finished

@@ -23,13 +23,17 @@ class Request(db.Model):
         # The queue: one tenant's requests by urgency, and everyone's for operators.
         Index("ix_requests_controller_urgency", "controller_id", "urgency_on", "id"),
         Index("ix_requests_urgency", "urgency_on", "id"),
+        # The queue filtered by state: closed states all sort last (NO_DUE_DATE), and
+        # without these the planner walks the urgency index past every open request.
+        Index("ix_requests_status_urgency", "status", "urgency_on", "id"),
+        Index("ix_requests_controller_status_urgency", "controller_id", "status", "urgency_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     status_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     controller_id: Mapped[str | None] = mapped_column(ForeignKey("controllers.id"))
-    status: Mapped[str] = mapped_column(String(24), index=True)
+    status: Mapped[str] = mapped_column(String(24))
     verification: Mapped[str] = mapped_column(String(12), default="unverified")
     rights_mask: Mapped[int] = mapped_column()
     channel: Mapped[str] = mapped_column(String(12))

@@ -1,8 +1,7 @@
 """The queue: the caller's requests, most urgent first, filtered, keyset-paginated.
 
 `queue_page` is the one query behind the staff queue page and `GET /api/v1/requests`.
-It sorts on (urgency_on, id), which the indexes ix_requests_urgency and
-ix_requests_controller_urgency serve, and pages with a cursor (never OFFSET), so a page
+It sorts on (urgency_on, id), which the indexes on (…, urgency_on, id) serve, and pages with a cursor (never OFFSET), so a page
 costs the same on the millionth row as on the first.
 """
 from __future__ import annotations
@@ -17,6 +16,7 @@ from dsar.api.cursors import decode_cursor, encode_cursor
 from dsar.extensions import db
 from dsar.identities import normalize
 from dsar.models import Request, SubjectIdentity
+from dsar.models.request import NO_DUE_DATE
 from dsar.models.rights import Right
 from dsar.requests.references import is_reference
 from dsar.timeutil import now
@@ -88,16 +88,25 @@ def queue_page(principal: permissions.Principal, filters: dict, cursor: str | No
     loaded in batches (no query per row). A cursor this code did not hand out raises
     dsar.api.errors.ApiError (400).
     """
-    statement = filtered(principal, filters)
-    if cursor:
-        statement = statement.where(
-            tuple_(Request.urgency_on, Request.id) > decode_cursor(cursor, date.fromisoformat, int))
-    rows = db.session.scalars(
-        statement.options(selectinload(Request.identities), selectinload(Request.pauses),
-                          selectinload(Request.controller), selectinload(Request.parent),
-                          selectinload(Request.suspected_duplicate_of))
-        .order_by(Request.urgency_on, Request.id).limit(limit + 1)
-    ).all()
+    statement = filtered(principal, filters).options(
+        selectinload(Request.identities), selectinload(Request.pauses), selectinload(Request.controller),
+        selectinload(Request.parent), selectinload(Request.suspected_duplicate_of))
+    after = decode_cursor(cursor, date.fromisoformat, int) if cursor else None
+    # Two ranges, read in order: requests with a running clock by due date, then those
+    # with none (NO_DUE_DATE: closed, answered…) by id. As one ORDER BY, a filter on a
+    # closed state made PostgreSQL walk the urgency index past every open request of
+    # every tenant (bench/queue.py: 120-300 ms at a million rows; split, under 1 ms).
+    rows: list[Request] = []
+    if after is None or after[0] < NO_DUE_DATE:
+        running = statement.where(Request.urgency_on < NO_DUE_DATE)
+        if after is not None:
+            running = running.where(tuple_(Request.urgency_on, Request.id) > after)
+        rows = list(db.session.scalars(running.order_by(Request.urgency_on, Request.id).limit(limit + 1)))
+    if len(rows) <= limit:
+        stopped = statement.where(Request.urgency_on == NO_DUE_DATE)
+        if after is not None and after[0] == NO_DUE_DATE:
+            stopped = stopped.where(Request.id > after[1])
+        rows += db.session.scalars(stopped.order_by(Request.id).limit(limit + 1 - len(rows)))
     page = list(rows[:limit])
     next_cursor = encode_cursor(page[-1].urgency_on.isoformat(), page[-1].id) if len(rows) > limit else None
     return page, next_cursor
