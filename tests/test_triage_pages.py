@@ -141,6 +141,32 @@ def test_request_information_pauses_the_clock_and_emails_the_subject(app, staff,
                for m in smtp.messages)
 
 
+def test_rejection_extension_and_replies_are_emailed_to_the_subject(app, staff, token, file_request, smtp):
+    martin = token("controller_admin", MARTIN)
+    extended, rejected = (file_request(martin, identity_verified=True)["reference"] for _ in range(2))
+    browser = staff("controller_admin", MARTIN)
+    assert _act(browser, extended, "extend", reason="Forty archive boxes to search").status_code == 303
+    assert _act(browser, rejected, "reject", grounds="excessive", reason="Your fifth request this month").status_code == 303
+    assert _act(browser, extended, "reply", text="We found your file; the export follows.").status_code == 303
+    assert _act(browser, extended, "reply", text="  ").status_code == 422
+
+    def mail_about(reference):
+        return [m for m in smtp.messages if reference in m.message["Subject"]]
+
+    (extension, reply) = mail_about(extended)
+    assert "Forty archive boxes to search" in extension.body and "two further months" in extension.body
+    assert "We found your file" in reply.body
+    (rejection,) = mail_about(rejected)
+    for text in ("Your fifth request this month", "excessive", "Art. 77", "judicial remedy"):
+        assert text in rejection.body
+    page = browser.get(f"/staff/requests/{extended}").get_data(as_text=True)
+    assert page.count("message sent") >= 2  # each email is on the request's timeline
+    # An operator does not speak for the client to its subject.
+    operator = staff("operator_admin")
+    assert 'id="action-reply"' not in operator.get(f"/staff/requests/{extended}").get_data(as_text=True)
+    assert _act(operator, extended, "reply", text="hello").status_code == 403
+
+
 def test_duplicate_merge_and_cancel(app, staff, token, file_request):
     martin = token("controller_admin", MARTIN)
     original, copy = file_request(martin)["reference"], file_request(martin)["reference"]
@@ -227,8 +253,9 @@ def test_offered_actions_follow_role_and_state(app, token, file_request):
     operator = Principal(Role.OPERATOR_AGENT, None, "o@x")
     with app.test_request_context():
         assert offered_actions(controller, service.get_request(routed, controller)) == [
-            "request_information", "approve", "reject", "extend", "assign", "mark_duplicate", "cancel", "note"]
+            "request_information", "approve", "reject", "extend", "assign", "mark_duplicate", "cancel", "note",
+            "reply"]
         assert offered_actions(operator, service.get_request(routed, operator)) == ["assign", "forward", "note"]
         assert offered_actions(controller, service.get_request(fresh, controller))[:2] == ["verify", "request_information"]
         service.perform(routed, "reject", controller, {"grounds": "excessive", "reason": "r"})
-        assert offered_actions(controller, service.get_request(routed, controller)) == ["assign", "note"]
+        assert offered_actions(controller, service.get_request(routed, controller)) == ["assign", "note", "reply"]

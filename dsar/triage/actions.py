@@ -30,13 +30,23 @@ STAFF_ACTIONS = {
     "forward": "Forward to the controller",
     "cancel": "Cancel",
     "note": "Add a note",
+    "reply": "Write to the subject",
+}
+# Not a lifecycle action: an email to the subject, recorded on the request (message_sent).
+REPLY = "reply"
+# What the subject is told, by email, after an action the law wants explained to them.
+SUBJECT_TEMPLATES = {"request_information": "request_information", "reject": "rejection", "extend": "extension"}
+GROUNDS_TEXT = {
+    "manifestly_unfounded": "the request is manifestly unfounded (GDPR Art. 12(5))",
+    "excessive": "the request is excessive, in particular because of its repetitive character (GDPR Art. 12(5))",
+    "identity_not_established": "your identity could not be established (GDPR Art. 12(2) and 12(6))",
 }
 # Form fields each action reads (all text; the service validates them).
 FIELDS = {
     "verify": ("reason",), "request_information": ("reason",), "approve": ("instruction",),
     "reject": ("grounds", "reason"), "extend": ("reason",), "assign": ("assignee",),
     "mark_duplicate": ("duplicate_of", "reason"), "route": ("controller", "reason"),
-    "forward": (), "cancel": ("reason",), "note": ("text",),
+    "forward": (), "cancel": ("reason",), "note": ("text",), "reply": ("text",),
 }
 
 
@@ -44,16 +54,26 @@ def offered_actions(principal: Principal, request: Request) -> list[str]:
     """The actions `principal` may take on `request` in its current state."""
     offered = []
     for name in STAFF_ACTIONS:
+        if name == REPLY:
+            # Writing to the subject is the controller's voice, on any request not yet final.
+            if lifecycle.Status(request.status) not in lifecycle.FINAL and _allowed(principal, "request_information", request):
+                offered.append(name)
+            continue
         if lifecycle.Status(request.status) not in lifecycle.ACTIONS[name].sources:
             continue
         if name == "extend" and request.extended:
             continue
-        try:
-            permissions.check_action(principal, name, request)
-        except permissions.Forbidden:
-            continue
-        offered.append(name)
+        if _allowed(principal, name, request):
+            offered.append(name)
     return offered
+
+
+def _allowed(principal: Principal, action: str, request: Request) -> bool:
+    try:
+        permissions.check_action(principal, action, request)
+    except permissions.Forbidden:
+        return False
+    return True
 
 
 def payload_from_form(action: str, form) -> dict:
@@ -91,26 +111,42 @@ def act(reference: str, action: str, principal: Principal, form) -> Outcome:
     if action not in STAFF_ACTIONS:
         raise service.NotFound(f"no action {action}")
     payload = payload_from_form(action, form)
+    if action == REPLY:
+        return _reply(reference, principal, payload["text"].strip())
     try:
         request = service.perform(reference, action, principal, payload)
     except (permissions.Forbidden, service.Invalid, lifecycle.TransitionRefused) as exc:
         db.session.rollback()  # nothing half-done stays in the session after a refusal
         return refusal(exc)
     note = ""
-    if action == "request_information":
-        note = _ask_subject(request, payload["reason"])
+    if action in SUBJECT_TEMPLATES:
+        note = _tell_subject(request, SUBJECT_TEMPLATES[action], reason=payload.get("reason", ""),
+                             grounds_text=GROUNDS_TEXT.get(payload.get("grounds", ""), ""),
+                             due=request.statutory_due.isoformat() if request.statutory_due else None)
     return Outcome(True, f"{STAFF_ACTIONS[action]}: done.{note}")
 
 
-def _ask_subject(request: Request, reason: str) -> str:
-    """Email the subject what information is needed (English template); say what happened."""
+def _reply(reference: str, principal: Principal, text: str) -> Outcome:
+    """Write to the subject of a request the caller may decide on."""
+    request = service.get_request(reference, principal)
+    if REPLY not in offered_actions(principal, request):
+        return Outcome(False, "writing to the subject belongs to the controller, on an open request", 403)
+    if not text:
+        return Outcome(False, "the message's text is required", 422)
+    return Outcome(True, f"{STAFF_ACTIONS[REPLY]}: done.{_tell_subject(request, 'reply', text=text)}")
+
+
+def _tell_subject(request: Request, template: str, **context) -> str:
+    """Email the subject from `template` (English for now); say what happened."""
     from dsar.mail.outbox import UnsafeAddress, send_to_subject
 
     email = next((i.value for i in request.identities if i.kind == "email"), None)
     if email is None:
         return " The request names no email address: contact the subject another way."
     try:
-        send_to_subject(request, "request_information", to=email, reason=reason)
+        message = send_to_subject(request, template, to=email, **context)
     except UnsafeAddress:
         return " The subject's email address cannot be used: contact them another way."
+    if message.delivery == "failed":
+        return f" The email to {email} could not be sent ({message.delivery_error}); it is kept to be sent again."
     return f" The subject was emailed at {email}."
