@@ -32,9 +32,8 @@ How it runs (PostgreSQL on loopback only)
     reads them. `--reuse` skips all that when the database already holds the rows.
     The database is kept (so `--reuse` works) unless `--drop` is given.
 
-    `--with-index` creates, in this bench database only, the index this benchmark
-    proposes (see PROPOSED_INDEXES) before timing: a PROPOSAL, not part of the schema.
-    `--without-index` drops it again first (to measure both on the same data).
+    The migrations bring the queue's indexes (0004 came from this benchmark's finding:
+    bench/README.md); the script lists them with the figures.
 
 Usage (from the project root)
     .venv/bin/python bench/queue.py                        # load (a few minutes), then time
@@ -66,21 +65,6 @@ TARGET_PAGE_MS = 80.0
 PAGE = 50
 NO_DUE_DATE = date(9999, 12, 31)
 BENCH_PASSWORD = "bench-queue-password-0123456789"
-
-# The index this benchmark proposes (created only with --with-index, only in the bench DB).
-# They serve a status filter in urgency order (operator, and agent within its controller). Measured
-# (bench/README.md): alone they fix open-status filters (d1), NOT a filter on a closed status
-# (b3, d2): the planner still walks ix_requests_urgency past every open row, because it assumes
-# the status is spread evenly over urgency_on while every closed row sits at NO_DUE_DATE. That
-# also needs the query split at NO_DUE_DATE (app code; see the README), which these indexes serve.
-PROPOSED_INDEXES = {
-    "ix_bench_requests_status_urgency":
-        "CREATE INDEX IF NOT EXISTS ix_bench_requests_status_urgency ON requests (status, urgency_on, id)",
-    "ix_bench_requests_controller_status_urgency":
-        "CREATE INDEX IF NOT EXISTS ix_bench_requests_controller_status_urgency "
-        "ON requests (controller_id, status, urgency_on, id)",
-}
-
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -317,16 +301,8 @@ def prepare(args) -> dict:
 
 
 def set_indexes(args) -> list[str]:
+    """The indexes on requests, as the migrations made them (printed with the figures)."""
     with admin_connect(args, args.db) as conn:
-        if args.without_index or args.with_index:
-            for name in PROPOSED_INDEXES:
-                conn.execute(f"DROP INDEX IF EXISTS {name}")
-        if args.with_index:
-            for name, ddl in PROPOSED_INDEXES.items():
-                t0 = time.perf_counter()
-                conn.execute(ddl)
-                log(f"PROPOSAL: created {name} in {time.perf_counter() - t0:.1f} s ({ddl})")
-            conn.execute("ANALYZE requests")
         rows = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'requests' ORDER BY 1").fetchall()
     return [r[0] for r in rows]
 
@@ -535,44 +511,6 @@ def explain(app, principal, case: dict) -> tuple[list[str], str, object, str]:
     return [s for s, _ in captured], main_sql, params, "\n".join(plan)
 
 
-SPLIT_CASES = (
-    ("b3", "operator: status=answered", "status = 'answered'"),
-    ("d2", "agent: status=closed", "controller_id = 'bench-001' AND status = 'closed'"),
-    ("d1", "agent: status+right+channel",
-     "controller_id = 'bench-001' AND status IN ('received', 'verified') AND (rights_mask & 1) <> 0 AND channel = 'form'"),
-)
-
-
-def time_split(args) -> list[dict]:
-    """PROPOSAL, raw SQL: the page SELECT split at NO_DUE_DATE (rows with a running clock, then
-    the rest by id), as queue_page could issue it. Only the page SELECT (ids), no selectinloads."""
-    out = []
-    with admin_connect(args, args.db) as conn:
-        for key, name, where in SPLIT_CASES:
-            current = f"SELECT id FROM requests WHERE {where} ORDER BY urgency_on, id LIMIT {PAGE + 1}"
-            first = (f"SELECT id FROM requests WHERE {where} AND urgency_on < '9999-12-31' "
-                     f"ORDER BY urgency_on, id LIMIT {PAGE + 1}")
-            rest = (f"SELECT id FROM requests WHERE {where} AND urgency_on = '9999-12-31' "
-                    f"ORDER BY id LIMIT %s")
-            for label in ("current", "split"):
-                samples = []
-                for k in range(args.warmup + args.samples):
-                    t0 = time.perf_counter()
-                    if label == "current":
-                        rows = conn.execute(current).fetchall()
-                    else:
-                        rows = conn.execute(first).fetchall()
-                        if len(rows) < PAGE + 1:
-                            rows += conn.execute(rest, (PAGE + 1 - len(rows),)).fetchall()
-                    if k >= args.warmup:
-                        samples.append((time.perf_counter() - t0) * 1000)
-                out.append({"key": key, "name": name, "query": label, "rows": len(rows), "ms": stats(samples)})
-                log(f"  split proposal {key} {label:8} p50 {out[-1]['ms']['p50']:7.2f} p95 {out[-1]['ms']['p95']:7.2f} ms")
-    return out
-
-
-# --------------------------------------------------------------------------- report
-
 def environment(args) -> dict:
     from importlib.metadata import version
 
@@ -626,11 +564,6 @@ def print_report(report: dict) -> None:
     print()
     for line in report["verdicts"]:
         print(line)
-    if report["split_proposal"]:
-        print("\nPROPOSAL, raw SQL, page SELECT only (ids): current query vs split at NO_DUE_DATE "
-              "(p50 p95 p99 max, ms):")
-        for r in report["split_proposal"]:
-            print(f"  {r['key']:3} {r['name']:30} {r['query']:8} rows {r['rows']:3}  {fmt(r['ms'])}")
     slow = report["slowest"]
     print(f"\nslowest at the database: {slow['key']} {slow['name']} (db p95 {slow['db_p95']:.2f} ms); "
           f"its {len(slow['statements'])} statements:")
@@ -676,10 +609,6 @@ def parse_args(argv=None):
     p.add_argument("--page-samples", type=int, default=200, help="timed whole pages per scenario and kind")
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--only", default="", help="comma-separated scenario keys (a,b1,…)")
-    p.add_argument("--with-index", action="store_true", help="PROPOSAL: create PROPOSED_INDEXES in the bench DB")
-    p.add_argument("--without-index", action="store_true", help="drop PROPOSED_INDEXES first (if a run created them)")
-    p.add_argument("--split-proposal", action="store_true",
-                   help="PROPOSAL: also time the page SELECT split at NO_DUE_DATE (raw SQL; see time_split)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--pg-host", default="127.0.0.1")
     p.add_argument("--pg-port", type=int, default=5432)
@@ -726,9 +655,7 @@ def main(argv=None) -> int:
     slowest = max(results, key=lambda r: r["db"]["p95"])
     case = next(c for c in cases if c["key"] == slowest["key"])
     statements, main_sql, params, plan = explain(app, principals[case["who"]], case)
-    split = time_split(args) if args.split_proposal else []
     report = {
-        "split_proposal": split,
         "command": " ".join([".venv/bin/python", "bench/queue.py", *(argv or sys.argv[1:])]),
         "environment": environment(args), "loaded": loaded, "indexes": indexes, "samples": args.samples,
         "page_samples": args.page_samples, "warmup": args.warmup, "results": results,
