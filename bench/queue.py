@@ -38,7 +38,6 @@ How it runs (PostgreSQL on loopback only)
 Usage (from the project root)
     .venv/bin/python bench/queue.py                        # load (a few minutes), then time
     .venv/bin/python bench/queue.py --reuse                # time only, on the loaded database
-    .venv/bin/python bench/queue.py --reuse --with-index   # time with the proposed index
     .venv/bin/python bench/queue.py --reuse --samples 500 --json > result.json
 """
 from __future__ import annotations
