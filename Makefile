@@ -20,6 +20,7 @@ venv: $(VENV)/.installed
 demo: venv
 	$(DSAR) db upgrade
 	$(DSAR) register sync
+	$(DSAR) demo-data
 	@echo "--- demo API tokens (shown once; only their hashes are stored) ---"
 	@echo "operator admin:        $$($(DSAR) tokens create --role operator_admin --label demo-operator)"
 	@echo "cabinet-martin (FR):   $$($(DSAR) tokens create --role controller_admin --controller cabinet-martin --label demo-martin)"

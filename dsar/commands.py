@@ -14,9 +14,10 @@ def init_app(app: Flask) -> None:
     from dsar.clocks.cli import deadline_command
     from dsar.register.cli import config_cli
     from dsar.register.sync import register_cli
+    from dsar.demo_data import demo_data_command
     from dsar.understanding.cli import classify
 
-    for command in (tokens_cli, deadline_command, config_cli, register_cli, audit_cli, classify):
+    for command in (tokens_cli, deadline_command, config_cli, register_cli, audit_cli, classify, demo_data_command):
         app.cli.add_command(command)
 
 

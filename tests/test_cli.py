@@ -50,3 +50,15 @@ def test_migrations_match_the_models(runner):
     """A model changed without a migration fails here, not in someone's production upgrade."""
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_demo_data_fills_every_stage_once(runner, client, token):
+    first = runner.invoke(args=["demo-data", "--count", "30"])
+    assert first.exit_code == 0 and "30 requests filed" in first.output
+    listed = client.get("/api/v1/requests?limit=100", headers=token("operator_admin")).json["items"]
+    assert len(listed) == 30
+    assert {"received", "routed", "answered"} <= {r["status"] for r in listed}
+    assert len({r["controller"] for r in listed}) > 1
+    again = runner.invoke(args=["demo-data"])
+    assert again.exit_code == 0 and "nothing added" in again.output
+    assert len(client.get("/api/v1/requests?limit=100", headers=token("operator_admin")).json["items"]) == 30

@@ -1,0 +1,64 @@
+"""`dsar demo-data`: a few dozen requests in every state, so the demo's queue, dashboard
+and alerts have something to show. Filed and moved through the request service, with
+dates in the past, exactly as real ones would be; never run on a database that already
+holds requests."""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from dsar.extensions import db
+from dsar.models import Controller, Request, Role
+from dsar.models.rights import RIGHT_NAMES
+from dsar.permissions import Principal
+from dsar.requests.service import NewRequest, create_request, perform
+from dsar.timeutil import now as current_time
+
+FIRST_NAMES = ("Jeanne", "Lucía", "Jonas", "Amira", "Tomás", "Elif", "Noah", "Chiara", "Pieter", "Ana")
+LAST_NAMES = ("Martin", "García", "Huber", "Haddad", "Ferreira", "Yilmaz", "Dubois", "Rossi", "de Vries", "Novak")
+# How far each demo request gets, and with what weight.
+STAGES = (("received", 3), ("routed", 6), ("approved", 3), ("answered", 5), ("rejected", 1))
+
+
+@click.command("demo-data")
+@click.option("--count", default=48, show_default=True, help="How many requests to file.")
+@click.option("--seed", default=7, show_default=True, help="Random seed (the same seed, the same data).")
+@with_appcontext
+def demo_data_command(count: int, seed: int) -> None:
+    """File demo requests across the register's controllers, in every state."""
+    if db.session.scalar(select(func.count()).select_from(Request)):
+        click.echo("demo data: the database already holds requests; nothing added")
+        return
+    rng = random.Random(seed)
+    controllers = list(db.session.scalars(select(Controller).order_by(Controller.id)))
+    intake = Principal(Role.BOT, None, "demo-data")
+    stages = [name for name, weight in STAGES for _ in range(weight)]
+    today = current_time()
+    for n in range(count):
+        controller = rng.choice(controllers)
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        received = today - timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23))
+        stage = rng.choice(stages)
+        rights = rng.sample(RIGHT_NAMES[:6], k=rng.choice((1, 1, 2)))
+        (request,) = create_request(NewRequest(
+            rights=rights, controller_id=controller.id, received_at=received, channel=rng.choice(("email", "form", "api")),
+            identities=[("email", f"subject{n}@example.org"), ("name", name)], language=controller.language,
+            corrections={"address": "12 rue des Lilas"} if "rectification" in rights else None,
+            identity_verified=stage != "received", details="Demo request."), intake, now=received)
+        decider = Principal(Role.BOT, controller.id, "demo-controller")
+        operator = Principal(Role.BOT, None, "demo-operator")
+        at = received + timedelta(days=rng.randint(1, 3))
+        if stage in ("approved", "answered") and at < today:
+            perform(request.reference, "approve", decider, {"instruction": "fulfil as asked"}, now=at)
+            if stage == "answered" and at + timedelta(days=2) < today:
+                for action, who, days in (("start_fulfilment", operator, 0), ("complete", operator, 1),
+                                          ("answer", decider, 2)):
+                    perform(request.reference, action, who, now=at + timedelta(days=days, hours=1))
+        elif stage == "rejected" and at < today:
+            perform(request.reference, "reject", decider,
+                    {"grounds": "excessive", "reason": "The same request for the fourth time this month."}, now=at)
+    click.echo(f"demo data: {count} requests filed across {len(controllers)} controllers")
