@@ -3,38 +3,20 @@ HTTP: what a subject does, click by click, and what a script typed into the form
 (nothing). Emails go through the loopback SMTP server; the API checks the outcome."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from playwright.sync_api import expect
 
-CHROMIUM = "/usr/bin/chromium"
 EMAIL = "ana@mail.example"
 SCRIPT = "<script>window.__pwned=1</script>"
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def page_in(browser):
+def page_in(chromium):
     """page_in(locale, **options) -> a fresh page in a browser context set to that locale."""
     contexts = []
 
     def make(locale: str, **options):
-        context = browser.new_context(locale=locale, **options)
+        context = chromium.new_context(locale=locale, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
