@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default
 
@@ -159,3 +160,24 @@ def test_the_language_of_the_email(app, smtp, filed, language, controller, expec
     with app.app_context():
         request = _row(reference)
         assert acknowledge([request]).language == expected
+
+
+def test_tick_sends_again_what_smtp_refused(app, smtp, filed, runner):
+    reference = filed(controller="cabinet-martin")
+    with app.app_context():
+        app.config["MAIL_PORT"] = _closed_port()
+        message = send_to_subject(_row(reference), "acknowledgement", to=SUBJECT_EMAIL, items=[], verify_url=None,
+                                  max_age_days=7)
+        assert message.delivery == "failed"
+        message_id = message.id
+    assert "retried" not in runner.invoke(args=["tick"]).output  # just tried: not again at once
+    later = (datetime.now(timezone.utc) + timedelta(minutes=10)).isoformat()
+    still_down = runner.invoke(args=["tick", "--now", later])
+    assert still_down.exit_code == 0 and "1 still failing" in still_down.output
+    app.config["MAIL_PORT"] = smtp.port  # the server is back
+    back = runner.invoke(args=["tick", "--now", later])
+    assert back.exit_code == 0 and "1 went, 0 still failing" in back.output
+    assert [m.rcpt_tos for m in smtp.messages] == [[SUBJECT_EMAIL]]
+    assert "retried" not in runner.invoke(args=["tick", "--now", later]).output  # sent once, not again
+    with app.app_context():
+        assert db.session.get(Message, message_id).delivery == "sent"

@@ -17,6 +17,7 @@ import re
 import smtplib
 import ssl
 import unicodedata
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -223,6 +224,24 @@ def send(message: Message) -> None:
         message.sent_at = current_time()
         _record_sent(message)
     db.session.commit()
+
+
+# Outbound mail that did not go is tried again by `dsar tick` for this long, then left
+# "failed" for a person to see (it stays on its request either way).
+RETRY_FOR = timedelta(days=7)
+
+
+def resend_undelivered(now: datetime, *, limit: int = 200) -> list[Message]:
+    """Try again the outbound messages that failed (or were stored but never tried: a
+    crash between commit and send) between RETRY_FOR and five minutes ago (younger ones
+    were just tried, or are being sent); return them, as they ended."""
+    messages = list(db.session.scalars(
+        select(Message).where(Message.direction == "out", Message.delivery.in_(("failed", "queued")),
+                              Message.at >= now - RETRY_FOR, Message.at < now - timedelta(minutes=5))
+        .order_by(Message.id).limit(limit)))
+    for message in messages:
+        send(message)
+    return messages
 
 
 def _record_sent(message: Message) -> None:

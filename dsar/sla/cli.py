@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from dsar.mail import outbox
 from dsar.sla import alerts
 from dsar.timeutil import now as current_time
 
@@ -27,9 +28,11 @@ def _instant(value: str | None) -> datetime:
 @with_appcontext
 def tick_command(at: str | None, dry_run: bool) -> None:
     """Email the alert digests: due-soon and overdue requests, to each controller's team
-    and to the operator; each threshold once per request and recipient."""
+    and to the operator; each threshold once per request and recipient. Then try again
+    the mail that could not be sent (SMTP was down) in the last week."""
+    instant = _instant(at)
     try:
-        outcome = alerts.tick(_instant(at), config=current_app.config, dry_run=dry_run)
+        outcome = alerts.tick(instant, config=current_app.config, dry_run=dry_run)
     except alerts.BadThresholds as exc:
         raise click.UsageError(str(exc)) from exc
     verb = "would send" if dry_run else "sent"
@@ -41,3 +44,8 @@ def tick_command(at: str | None, dry_run: bool) -> None:
         click.echo(f"skipped {recipient}: not one plain email address", err=True)
     if not outcome.digests:
         click.echo("nothing to send: no request crossed a new threshold")
+    if not dry_run:
+        retried = outbox.resend_undelivered(instant)
+        if retried:
+            still = sum(m.delivery == "failed" for m in retried)
+            click.echo(f"retried {len(retried)} undelivered email(s): {len(retried) - still} went, {still} still failing")
