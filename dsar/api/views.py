@@ -39,7 +39,8 @@ def require_token():
         authenticate()
 
 
-def _json_body() -> dict:
+def json_body() -> dict:
+    """The request's JSON object body, or a 400 saying what is wrong with it."""
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError(400, "bad_request", "the body must be a JSON object (Content-Type: application/json)")
@@ -73,7 +74,7 @@ def list_controllers():
 
 @bp.post("/requests")
 def create_request():
-    data = _create.load(_json_body())
+    data = _create.load(json_body())
     created = service.create_request(
         service.NewRequest(
             rights=data["rights"], identities=[(i["type"], i["value"]) for i in data["identities"]],
@@ -115,6 +116,6 @@ def read_request(reference: str):
 def act_on_request(reference: str, action: str):
     if action not in API_ACTIONS:
         raise ApiError(404, "not_found", f"no action {action!r}; actions: {', '.join(sorted(API_ACTIONS))}")
-    payload = _action.load(_json_body() if request.content_length else {})
+    payload = _action.load(json_body() if request.content_length else {})
     req = service.perform(reference, API_ACTIONS[action], _principal(), payload)
     return jsonify(_dump(req, detail=True))

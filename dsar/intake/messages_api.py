@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from dsar import permissions
 from dsar.api.cursors import decode_cursor, encode_cursor
+from dsar.api.views import json_body
 from dsar.api.auth import authenticate
-from dsar.api.errors import ApiError
 from dsar.extensions import db
 from dsar.intake import pipeline, schemas
 from dsar.models import Message, Request
@@ -39,13 +39,6 @@ def require_token():
 
 def _principal() -> permissions.Principal:
     return g.principal
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "the body must be a JSON object (Content-Type: application/json)")
-    return body
 
 
 def headers_of(raw: bytes | None) -> list[dict]:
@@ -116,7 +109,7 @@ def read_message(message_id: int):
 
 @bp.post("/<int:message_id>/open")
 def open_message(message_id: int):
-    data = _open_in.load(_json_body())
+    data = _open_in.load(json_body())
     identities = [(i["type"], i["value"]) for i in data.get("identities") or []]
     message, created = pipeline.open_message(
         message_id, _principal(), rights=data["rights"], identities=identities or None,
@@ -126,14 +119,14 @@ def open_message(message_id: int):
 
 @bp.post("/<int:message_id>/attach")
 def attach_message(message_id: int):
-    data = _attach_in.load(_json_body())
+    data = _attach_in.load(json_body())
     message, joined = pipeline.attach_message(message_id, _principal(), data["reference"])
     return _action_answer(message, [joined.reference])
 
 
 @bp.post("/<int:message_id>/dismiss")
 def dismiss_message(message_id: int):
-    data = _dismiss_in.load(_json_body())
+    data = _dismiss_in.load(json_body())
     return _action_answer(pipeline.dismiss_message(message_id, _principal(), data["reason"]), [])
 
 

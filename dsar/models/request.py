@@ -79,6 +79,11 @@ class Request(db.Model):
         remote_side=[id], foreign_keys=[suspected_duplicate_of_id])
 
     @property
+    def subject_email(self) -> str | None:
+        """The address the subject is written to: their first email identity."""
+        return next((i.value for i in self.identities if i.kind == "email"), None)
+
+    @property
     def rights(self) -> list[str]:
         return from_mask(self.rights_mask)
 

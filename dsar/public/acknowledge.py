@@ -47,10 +47,6 @@ def _item(request: Request) -> Item:
     )
 
 
-def subject_email(request: Request) -> str | None:
-    return next((i.value for i in request.identities if i.kind == "email"), None)
-
-
 def acknowledge(requests: list[Request], *, reply_to: Message | None = None) -> Message | None:
     """Email the subject about `requests` (one create_request's result, original first).
 
@@ -59,7 +55,7 @@ def acknowledge(requests: list[Request], *, reply_to: Message | None = None) -> 
     that opened the requests, the acknowledgement answers it in its thread.
     """
     original = requests[0]
-    email = subject_email(original)
+    email = original.subject_email
     if email is None:
         return None
     if not is_single_address(email.strip()):

@@ -140,7 +140,7 @@ def _tell_subject(request: Request, template: str, **context) -> str:
     """Email the subject from `template` (English for now); say what happened."""
     from dsar.mail.outbox import UnsafeAddress, send_to_subject
 
-    email = next((i.value for i in request.identities if i.kind == "email"), None)
+    email = request.subject_email
     if email is None:
         return " The request names no email address: contact the subject another way."
     try:
