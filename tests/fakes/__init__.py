@@ -1,0 +1,1 @@
+"""Local fakes of the vendors' APIs (connectors.md), one module per vendor."""
