@@ -16,7 +16,7 @@ from s3_server import ErrorServer, ScriptedS3, error_xml, free_port, moto_s3  # 
 
 from dsar.connectors import connector_class
 from dsar.connectors import s3 as s3_module
-from dsar.connectors.base import (BLOCKED_BY_RETENTION, ERASED, EXPORTED, FOUND, NOT_FOUND, RESTRICTED,
+from dsar.connectors.base import (BLOCKED_BY_RETENTION, ERASED, EXPORTED, FOUND, NOT_FOUND, NOT_SUPPORTED, RESTRICTED,
                                   ConnectorError, NotConfigured, RetryLater, Subject, ValidationError)
 from dsar.connectors.s3 import S3Connector
 
@@ -115,10 +115,35 @@ def test_settings_problems_are_named(settings, field, words):
 
 # -- access and export -----------------------------------------------------------------
 
-def test_access_finds_every_object_under_the_subjects_prefix_across_pages(moto_s3, store, bucket):
+@pytest.fixture
+def calls_of():
+    """calls_of(connector, operation): the parameters of each such call its client makes from now on.
+
+    Clients are shared between connectors, so the watch is removed after the test."""
+    watches = []
+
+    def watch(connector: S3Connector, operation: str) -> list[dict]:
+        seen: list[dict] = []
+
+        def handler(params, **kwargs):
+            seen.append(params)
+        events, event = connector.client().meta.events, f"before-call.s3.{operation}"
+        events.register(event, handler)
+        watches.append((events, event, handler))
+        return seen
+
+    yield watch
+    for events, event, handler in watches:
+        events.unregister(event, handler)
+
+
+def test_access_finds_every_object_under_the_subjects_prefix_across_pages(moto_s3, store, bucket, calls_of):
     alice, _others = seed_people(store, bucket)
-    result = make(moto_s3, bucket).access(ALICE)
+    connector = make(moto_s3, bucket)
+    listings = calls_of(connector, "ListObjectsV2")
+    result = connector.access(ALICE)
     assert {r.id for r in result.records} == alice
+    assert len(listings) == 3      # five objects at two a page
     assert all(r.outcome == FOUND and r.data is None and "bytes" in r.detail for r in result.records)
 
 
@@ -194,15 +219,28 @@ def test_restrict_tags_the_subjects_objects_keeping_their_tags(moto_s3, store, b
         "project", "dsar-restricted"}
 
 
+def test_an_object_with_ten_tags_cannot_be_restricted_and_says_why(moto_s3, store, bucket):
+    key = "organizations/org-7/users/alice@example.com/full.txt"
+    full = "&".join(f"t{i}=v{i}" for i in range(10))
+    store.put_object(Bucket=bucket, Key=key, Body=b"x", Tagging=full)
+    result = make(moto_s3, bucket).restrict(ALICE)
+    assert [(r.id, r.outcome) for r in result.records] == [(key, NOT_SUPPORTED)]
+    assert "10 tags" in result.records[0].detail
+    assert len(store.get_object_tagging(Bucket=bucket, Key=key)["TagSet"]) == 10
+
+
 # -- erase -----------------------------------------------------------------------------
 
-def test_erase_deletes_the_subjects_objects_in_batches_and_only_those(moto_s3, store, bucket, monkeypatch):
+def test_erase_deletes_the_subjects_objects_in_batches_and_only_those(moto_s3, store, bucket, monkeypatch,
+                                                                      calls_of):
     monkeypatch.setattr(s3_module, "DELETE_BATCH", 2)
     alice, others = seed_people(store, bucket)
     connector = make(moto_s3, bucket)
+    deletes = calls_of(connector, "DeleteObjects")
 
     result = connector.erase(ALICE)
     assert {r.id for r in result.records} == alice
+    assert len(deletes) == 3       # five keys at two a call
     assert {r.outcome for r in result.records} == {ERASED}
     assert keys(store, bucket) == others
 
@@ -314,6 +352,14 @@ def test_objects_found_by_tag_are_found_and_erased_across_the_bucket(moto_s3, st
     assert keys(store, bucket) == {"uploads/2025/d.pdf", "uploads/2025/e.pdf"}
 
 
+def test_prefix_and_tag_together_find_each_object_once(moto_s3, store, bucket):
+    inside = "organizations/org-7/users/alice@example.com/a.pdf"
+    store.put_object(Bucket=bucket, Key=inside, Body=b"1", Tagging="dsar-subject=alice@example.com")
+    store.put_object(Bucket=bucket, Key="shared/b.pdf", Body=b"2", Tagging="dsar-subject=alice@example.com")
+    connector = make(moto_s3, bucket, tag={"key": "dsar-subject", "identity": "email"})
+    assert sorted(r.id for r in connector.access(ALICE).records) == [inside, "shared/b.pdf"]
+
+
 def test_tag_mode_in_a_versioned_bucket_erases_the_tagged_objects_history(moto_s3, store, bucket):
     store.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     store.put_object(Bucket=bucket, Key="u/a.pdf", Body=b"1", Tagging="dsar-subject=org-7")
@@ -369,6 +415,25 @@ def test_slow_down_is_retried_by_botocore_then_becomes_retry_later():
 def test_an_unreachable_endpoint_is_retry_later():
     with pytest.raises(RetryLater):
         make(f"http://127.0.0.1:{free_port()}", "b1x", max_attempts=1, timeout=1).access(ALICE)
+
+
+def test_a_bucket_in_another_region_says_so():
+    server = ErrorServer(400, "AuthorizationHeaderMalformed",
+                         "the region 'us-east-1' is wrong; expecting 'eu-west-3'")
+    try:
+        with pytest.raises(ConnectorError) as caught:
+            make(server.url, "b1x").access(ALICE)
+    finally:
+        server.close()
+    assert "not in region 'us-east-1'" in str(caught.value) and "eu-west-3" in str(caught.value)
+
+
+def test_without_keys_in_the_register_the_environments_credentials_are_used(moto_s3, store, bucket, monkeypatch):
+    seed_people(store, bucket)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "from-the-environment")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "role-secret")
+    connector = make(moto_s3, bucket, access_key_id=None, secret_access_key=None)
+    assert len(connector.access(ALICE).records) == 5
 
 
 def test_an_unset_secret_is_not_configured(moto_s3, bucket, monkeypatch):

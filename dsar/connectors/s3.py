@@ -35,9 +35,9 @@ from contextlib import contextmanager
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
-                                 EndpointConnectionError, NoCredentialsError, PartialCredentialsError,
-                                 ReadTimeoutError)
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError, IncompleteReadError, NoCredentialsError, PartialCredentialsError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from dsar.connectors import register
@@ -57,7 +57,9 @@ TRANSIENT_CODES = frozenset({"SlowDown", "Throttling", "ThrottlingException", "R
                              "RequestLimitExceeded", "TooManyRequestsException", "RequestTimeout",
                              "ServiceUnavailable", "InternalError", "OperationAborted"})
 CREDENTIAL_CODES = frozenset({"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
-                              "InvalidClientTokenId", "AuthorizationHeaderMalformed"})
+                              "InvalidClientTokenId"})
+# The bucket lives in another region than the `region` setting says.
+REGION_CODES = frozenset({"AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException"})
 
 
 # -- settings --------------------------------------------------------------------------
@@ -208,9 +210,14 @@ class S3Connector(Connector):
             if code in CREDENTIAL_CODES:
                 raise ConnectorError(f"{where}: the store rejected the credentials ({code})") from None
             message = str(error.get("Message", ""))[:200]
+            if code in REGION_CODES:
+                raise ConnectorError(f"{where}: the bucket is not in region {self.settings['region']!r};"
+                                     f" set the system's region ({code}: {message})") from None
             raise ConnectorError(f"{where}: {code or status} {message}".strip()) from None
-        except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError):
-            raise RetryLater(f"{where}: could not reach the store") from None
+        except (BotoConnectionError, HTTPClientError, IncompleteReadError):
+            # Unreachable, timed out, or the connection broke mid-answer (botocore has
+            # already retried): may pass.
+            raise RetryLater(f"{where}: could not reach the store, or it stopped answering") from None
         except (NoCredentialsError, PartialCredentialsError):
             raise NotConfigured(f"{where}: no credentials; set access_key_id and secret_access_key"
                                 " or give the worker an AWS role") from None
