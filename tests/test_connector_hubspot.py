@@ -227,7 +227,8 @@ def test_429_without_retry_after_reschedules_with_backoff(fake, make):
     assert caught.value.delay is None
 
 
-def test_5xx_retried_then_retry_later(fake, make):
+def test_5xx_retried_then_retry_later(fake, make, monkeypatch):
+    monkeypatch.setattr("dsar.connectors.http._backoff", lambda attempt: 0.01)   # keep the test fast
     fake.add_contact("jane@example.com")
     fake.faults.server_errors = 1
     assert make().access(subject()).overall == "found"
