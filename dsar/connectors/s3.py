@@ -228,7 +228,7 @@ class S3Connector(Connector):
         """Every page of a listing, to the end."""
         client = self.client()
         paginator = client.get_paginator(operation)
-        with self.errors(operation):
+        with self.errors(client.meta.method_to_api_mapping.get(operation, operation)):
             yield from paginator.paginate(Bucket=self.bucket, **params,
                                           PaginationConfig={"PageSize": self.settings["page_size"]})
 
