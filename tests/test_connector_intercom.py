@@ -80,10 +80,12 @@ def test_export_follows_every_page_of_contacts_notes_and_conversations(fake, mak
 def test_access_lists_the_same_records_without_content(fake, make):
     contact = fake.add_contact("Lea Roth", email="lea@example.com")
     note = fake.add_note(contact["id"], "VIP")
+    chat = fake.add_conversation([contact["id"]], "Hello", "Hi Lea")
     result = make(intercom_version="2.10").access(subject(email="lea@example.com"))
     assert [(r.kind, r.id, r.outcome, r.data) for r in result.records] == [
-        ("contact", contact["id"], "found", None), ("note", note["id"], "found", None)]
-    assert fake.count("GET", "^/conversations/") == 0                     # no content read
+        ("contact", contact["id"], "found", None), ("note", note["id"], "found", None),
+        ("conversation", chat["id"], "found", None)]
+    assert fake.count("GET", "^/conversations/") == 0                     # no message read
     assert fake.calls[0].headers["intercom-version"] == "2.10"
 
 
