@@ -236,9 +236,6 @@ def test_settings_are_checked():
     assert "intercom_version" in version.value.messages
 
 
-# EnvRef's message "{env: VARIABLE_NAME}" goes through str.format in marshmallow and
-# raises KeyError until base.py escapes its braces; this then passes (XPASS).
-@pytest.mark.xfail(raises=KeyError, reason="EnvRef error message braces not escaped in base.py")
 def test_a_literal_token_in_the_settings_is_refused():
     with pytest.raises(ValidationError) as literal:
         Intercom.check_settings({"base_url": "https://api.intercom.io", "access_token": TOKEN})

@@ -253,9 +253,6 @@ def test_settings_are_checked():
     assert "erase_related" in related.value.messages
 
 
-# EnvRef's message "{env: VARIABLE_NAME}" goes through str.format in marshmallow and
-# raises KeyError until base.py escapes its braces; this then passes (XPASS).
-@pytest.mark.xfail(raises=KeyError, reason="EnvRef error message braces not escaped in base.py")
 def test_a_literal_token_in_the_settings_is_refused():
     with pytest.raises(ValidationError) as literal:
         Pipedrive.check_settings({"base_url": "https://x.pipedrive.com/api", "api_token": "pd-secret-token-123"})
