@@ -175,6 +175,16 @@ def test_erase_a_job_not_done_in_time_is_only_scheduled_and_the_user_still_goes(
     assert ticket in fake.tickets          # the fake's job never ran: nothing claimed as erased
 
 
+def test_erase_a_ticket_zendesk_would_not_delete_stops_before_the_user(fake, make):
+    jane = fake.add_user("Jane Doe", "jane@example.com")
+    deletable, stuck = fake.add_ticket(jane, "Help"), fake.add_ticket(jane, "Stuck")
+    fake.undeletable.add(stuck)
+    with pytest.raises(ConnectorError, match=str(stuck)):
+        make().erase(subject())
+    assert stuck in fake.tickets and jane in fake.users     # a retry still finds them
+    assert fake.purged_tickets == [deletable]               # what could go went for good
+
+
 def test_discover(fake, make):
     fake.add_user("Jane Doe", "jane@example.com", phone="+33 6 12")
     connector = make()

@@ -143,8 +143,15 @@ class ZendeskConnector(Connector):
         users, result = self._find(http, subject)
         for user in users:
             ticket_ids = [t["id"] for t in self._requested(http, user["id"])]
+            refused = []
             for start in range(0, len(ticket_ids), BULK_MAX):
-                self._erase_tickets(http, ticket_ids[start:start + BULK_MAX], result)
+                refused += self._erase_tickets(http, ticket_ids[start:start + BULK_MAX], result)
+            if refused:
+                # Those tickets are still live: keep the user, so a retry finds them again.
+                done = sum(r.kind == "ticket" for r in result.records)
+                raise ConnectorError(f"Zendesk did not delete tickets {', '.join(map(str, refused))} of user "
+                                     f"{user['id']}; the user was kept for a retry ({done} other tickets "
+                                     "deleted or queued for deletion)")
             if http.call("DELETE", f"/users/{user['id']}.json", allow_404=True) is None:
                 result.add("user", user["id"], NOT_FOUND, "already gone when it was to be deleted")
                 continue
@@ -250,21 +257,22 @@ class ZendeskConnector(Connector):
                 return identity
         return next((i for i in identities if i.get("primary")), None)
 
-    def _erase_tickets(self, http: VendorHttp, ids: list, result: ActionResult) -> None:
-        """Soft-delete then purge up to 100 tickets, reporting each as far as Zendesk confirmed."""
+    def _erase_tickets(self, http: VendorHttp, ids: list, result: ActionResult) -> list:
+        """Soft-delete then purge up to 100 tickets, reporting each as far as Zendesk confirmed;
+        the ids Zendesk refused to delete."""
         joined = ",".join(str(i) for i in ids)
         answer = http.json("DELETE", "/tickets/destroy_many.json", params={"ids": joined})
         deleted, pending = self._job_outcome(http, answer, ids)
         refused = [i for i in ids if i not in deleted and i not in pending]
-        if refused:
-            # Tickets still live: stop before the user goes, so a retry still finds them.
-            raise ConnectorError(f"Zendesk did not delete tickets {', '.join(map(str, refused))}")
         for ticket_id in pending:
             result.add("ticket", ticket_id, ERASURE_SCHEDULED,
                        f"Zendesk queued the deletion but had not done it after {self.settings['job_wait']:g} s; "
                        + PURGE_DELAY)
-        if not deleted:
-            return
+        if deleted:
+            self._purge_tickets(http, deleted, result)
+        return refused
+
+    def _purge_tickets(self, http: VendorHttp, deleted: list, result: ActionResult) -> None:
         answer = http.json("DELETE", "/deleted_tickets/destroy_many.json",
                            params={"ids": ",".join(str(i) for i in deleted)})
         purged, _ = self._job_outcome(http, answer, deleted)
@@ -290,12 +298,12 @@ class ZendeskConnector(Connector):
             job = (http.json("GET", f"/job_statuses/{job['id']}.json") or {}).get("job_status") or {}
         if job.get("status") != "completed":
             return [], []
-        results = job.get("results")
-        if not isinstance(results, list):
-            return list(ids), []
-        # A job's results say per id whether it worked; an id it does not mention failed.
-        done = {str(r.get("id")) for r in results
-                if isinstance(r, dict) and r.get("success", True) and not r.get("error")}
+        results = [r for r in job.get("results") or [] if isinstance(r, dict)]
+        if not any("id" in r for r in results):
+            return list(ids), []   # a completed job that does not itemise its work did all of it
+        # When the job itemises its work, an id it does not report as done is not done.
+        done = {str(r["id"]) for r in results
+                if "id" in r and r.get("success", True) and not r.get("error") and not r.get("errors")}
         return [i for i in ids if str(i) in done], []
 
 

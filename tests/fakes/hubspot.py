@@ -56,8 +56,8 @@ class FakeHubSpot(FakeVendor):
 
     # -- HubSpot's shapes ---------------------------------------------------------------
     def unauthorized(self) -> tuple:
-        return error(401, "Authentication credentials not found. This API supports OAuth 2.0 authentication "
-                          "and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+        return error(401, "Authentication credentials not found. This API supports OAuth 2.0 authentication and "
+                          "you can find more details at https://developers.hubspot.com/docs/methods/auth",
                      "INVALID_AUTHENTICATION")
 
     def not_found(self) -> tuple:
@@ -88,9 +88,10 @@ class FakeHubSpot(FakeVendor):
         def matches(contact):
             if not groups:
                 return True
+            properties = contact["properties"]
             for group in groups:  # groups are ORed, filters within a group ANDed
-                if all(f.get("operator") == "EQ" and
-                       str(contact["properties"].get(f.get("propertyName")) or "").lower() == str(f.get("value")).lower()
+                if all(f.get("operator") == "EQ"
+                       and str(properties.get(f.get("propertyName")) or "").lower() == str(f.get("value")).lower()
                        for f in group.get("filters") or []):
                     return True
             return False

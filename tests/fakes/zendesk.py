@@ -40,6 +40,7 @@ class FakeZendesk(FakeVendor):
     jobs: dict[str, dict] = field(default_factory=dict)
     job_polls: int = 1            # polls a queued job answers "queued" before it runs
     job_never_runs: bool = False
+    undeletable: set[int] = field(default_factory=set)           # ticket ids a deletion job fails on
     _next_id: int = 100
 
     def reset(self) -> None:
@@ -102,8 +103,8 @@ class FakeZendesk(FakeVendor):
         return 404, {"error": "RecordNotFound", "description": "Not found"}
 
     def rate_limited(self) -> tuple:
-        return 429, {"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"}, \
-            {"Retry-After": str(self.faults.retry_after)}
+        body = {"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"}
+        return 429, body, {"Retry-After": str(self.faults.retry_after)}
 
     def _page(self, call: Call, items: list, key: str) -> tuple:
         """Offset paging: `page` and `per_page`, at most `page_size` a page, `next_page` a full URL."""
@@ -231,9 +232,9 @@ class FakeZendesk(FakeVendor):
         return self._bulk(call, self._purge_ticket)
 
     def _soft_delete_ticket(self, ticket_id: int) -> bool:
-        ticket = self.tickets.pop(ticket_id, None)
-        if ticket is None:
+        if ticket_id in self.undeletable or ticket_id not in self.tickets:
             return False
+        ticket = self.tickets.pop(ticket_id)
         self.deleted_tickets[ticket_id] = ticket
         return True
 
