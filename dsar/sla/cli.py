@@ -45,6 +45,9 @@ def tick_command(at: str | None, dry_run: bool) -> None:
     if not outcome.digests:
         click.echo("nothing to send: no request crossed a new threshold")
     if not dry_run:
+        from dsar.connectors.manual import remind_waiting  # owners of manual tasks due within a working day
+        if reminded := remind_waiting(instant):
+            click.echo(f"reminded the owners of {reminded} waiting manual task(s)")
         retried = outbox.resend_undelivered(instant)
         if retried:
             still = sum(m.delivery == "failed" for m in retried)
