@@ -260,9 +260,6 @@ def test_settings_are_checked():
     assert "requested_by" in by.value.messages
 
 
-# EnvRef's error message holds "{env: …}", which marshmallow formats as a placeholder: a
-# KeyError instead of the ValidationError until base.py escapes the braces.
-@pytest.mark.xfail(raises=KeyError, reason="EnvRef error message braces (base.py)", strict=False)
 def test_a_literal_secret_is_refused():
     with pytest.raises(ValidationError) as literal:
         PostmarkConnector.check_settings({"base_url": "https://api.postmarkapp.com", "server_token": SERVER_TOKEN})
