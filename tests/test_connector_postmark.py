@@ -269,6 +269,19 @@ def test_a_literal_secret_is_refused():
 def test_search_streams_reach_mail_outside_the_default_stream(fake):
     newsletter = fake.send("ann@example.com", "Newsletter", stream="broadcast")
     receipt = fake.send("ann@example.com", "Receipt")
+    question = fake.receive("ann@example.com")
     assert ids_of(connector(fake).access(ann()), "outbound message") == [receipt]
     both = connector(fake, search_streams=["outbound", "broadcast"]).access(ann())
     assert ids_of(both, "outbound message") == sorted([newsletter, receipt])
+    assert ids_of(both, "inbound message") == [question]
+
+
+def test_erase_files_one_removal_per_address_she_has_mail_at(fake):
+    both = fake.send("ann@example.com", "To both", cc="ann.lee@work.example")
+    work = fake.send("ann.lee@work.example", "Work only")
+    result = connector(fake).erase(ann("ann@example.com", "ann.lee@work.example", "ann@unused.example"))
+
+    assert sorted(r["RequestedFor"] for r in fake.removals.values()) == ["ann.lee@work.example", "ann@example.com"]
+    assert {r.id: r.outcome for r in result.records} == {both: "erased", work: "erased"}
+    assert fake.outbound == []
+    assert fake.count("GET", r"^/data-removals/\d+$") == 2   # polled together, once each

@@ -16,8 +16,9 @@ delivered sits in the recipient's mailbox and cannot be unsent; the report says 
 
 Settings: `base_url`, `server_token` ({env: VAR}), `account_token` ({env: VAR}; without
 it erase is not supported), `message_stream` (the stream suppressions go to, default
-"outbound"), `search_streams` (streams to search messages in; default: Postmark's own
-default), and `requested_by` (the email address of the person at the controller who
+"outbound"), `search_streams` (the outbound streams to search sent mail in; default:
+none named, so Postmark searches its default stream; name broadcast streams here to
+reach them), and `requested_by` (the email address of the person at the controller who
 files data removals: Postmark records it as the requester; erase fails visibly until it
 is set, because guessing it would put a wrong name on the vendor's record).
 """
@@ -129,10 +130,10 @@ class PostmarkConnector(Connector):
                 for msg in self._pages(http, "/messages/outbound", "Messages", {"recipient": email, **extra}, notes):
                     if email in _outbound_addresses(msg):
                         found.setdefault(("outbound message", str(msg["MessageID"])), msg)
-                for msg in self._pages(http, "/messages/inbound", "InboundMessages",
-                                       {"fromemail": email, **extra}, notes):
-                    if email == _address(msg.get("FromFull") or {"Email": msg.get("From")}):
-                        found.setdefault(("inbound message", str(msg["MessageID"])), msg)
+            # A server has one inbound stream: search_streams name outbound streams only.
+            for msg in self._pages(http, "/messages/inbound", "InboundMessages", {"fromemail": email}, notes):
+                if email == _address(msg.get("FromFull") or {"Email": msg.get("From")}):
+                    found.setdefault(("inbound message", str(msg["MessageID"])), msg)
             for bounce in self._pages(http, "/bounces", "Bounces", {"emailFilter": email}, notes):
                 if email == (bounce.get("Email") or "").strip().lower():
                     found.setdefault(("bounce", str(bounce["ID"])), bounce)
@@ -262,36 +263,39 @@ class PostmarkConnector(Connector):
             raise NotConfigured("Postmark data removal needs the requested_by setting: the email address of "
                                 "the person at the controller who requests it")
         account = self._account()
-        by_email: dict[str, list[tuple[str, str]]] = {}
-        for kind, id_, item in found:
-            for email in emails:
-                if email in _item_addresses(kind, item):
-                    by_email.setdefault(email, []).append((kind, id_))
-                    break
-        for email, records in by_email.items():
-            removal = account.json("POST", "/data-removals", json={
-                "RequestedBy": requested_by, "RequestedFor": email, "NotifyWhenCompleted": False}) or {}
-            removal_id = removal.get("ID")
-            if removal_id is None:
-                raise ConnectorError("POST /data-removals: Postmark's answer has no removal ID")
-            status = self._await_removal(account, removal_id, removal.get("Status"))
-            if status == "Done":
-                outcome, detail = ERASED, f"removed by Postmark data removal {removal_id}"
+        # One removal per address of the subject that Postmark holds mail for; a message to
+        # two of their addresses counts as erased once every removal concerning it is done.
+        involved = {(kind, id_): [e for e in emails if e in _item_addresses(kind, item)] for kind, id_, item in found}
+        removals: dict[str, dict] = {}
+        for email in emails:
+            if any(email in concerned for concerned in involved.values()):
+                answer = account.json("POST", "/data-removals", json={
+                    "RequestedBy": requested_by, "RequestedFor": email, "NotifyWhenCompleted": False}) or {}
+                if answer.get("ID") is None:
+                    raise ConnectorError("POST /data-removals: Postmark's answer has no removal ID")
+                removals[email] = answer
+        self._await_removals(account, removals)
+        for (kind, id_), concerned in involved.items():
+            ids = ", ".join(str(removals[e]["ID"]) for e in concerned)
+            pending = [removals[e] for e in concerned if removals[e].get("Status") != "Done"]
+            if not pending:
+                result.add(kind, id_, ERASED, f"removed by Postmark data removal {ids}")
             else:
-                outcome = ERASURE_SCHEDULED
-                detail = (f"Postmark data removal {removal_id} is {status or 'pending'}; "
-                          "Postmark deletes the data when it completes")
-            for kind, id_ in records:
-                result.add(kind, id_, outcome, detail)
+                status = pending[0].get("Status") or "pending"
+                result.add(kind, id_, ERASURE_SCHEDULED, f"Postmark data removal {ids} is {status}; "
+                           "Postmark deletes the data when it completes")
         return result
 
-    def _await_removal(self, account: VendorHttp, removal_id, status: str | None) -> str | None:
+    def _await_removals(self, account: VendorHttp, removals: dict[str, dict]) -> None:
+        """Poll the removals a few times, briefly; each keeps the last status Postmark gave."""
         for _ in range(self.removal_polls):
-            if status == "Done":
-                break
+            waiting = [r for r in removals.values() if r.get("Status") != "Done"]
+            if not waiting:
+                return
             time.sleep(self.removal_poll_interval)
-            status = (account.json("GET", f"/data-removals/{removal_id}") or {}).get("Status")
-        return status
+            for removal in waiting:
+                status = (account.json("GET", f"/data-removals/{removal['ID']}") or {}).get("Status")
+                removal["Status"] = status
 
 
 def _address(entry: dict) -> str:
