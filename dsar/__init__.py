@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
 
-    from dsar import accounts, api, commands, intake, public, sla, triage
+    from dsar import accounts, api, commands, fulfilment, intake, public, sla, triage
 
     api.init_app(app)
     commands.init_app(app)
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     accounts.init_app(app)
     triage.init_app(app)
     sla.init_app(app)
+    fulfilment.init_app(app)
 
     @app.get("/")
     def home():

@@ -60,9 +60,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
            "only a routed request can be forwarded to its controller"),
     Action("approve", frozenset({S.ROUTED, S.FORWARDED}), S.APPROVED,
            "only a verified, routed request can be approved; verify the identity first"),
-    Action("start_fulfilment", frozenset({S.APPROVED}), S.IN_FULFILMENT,
-           "fulfilment starts from an approved request"),
-    Action("complete", frozenset({S.APPROVED, S.IN_FULFILMENT}), S.FULFILLED,
+    Action("start_fulfilment", frozenset({S.APPROVED, S.PARTIALLY_FULFILLED}), S.IN_FULFILMENT,
+           "fulfilment starts from an approved request, or again to retry failed tasks"),
+    # From partially_fulfilled: staff finished by hand what a task could not (recorded).
+    Action("complete", frozenset({S.APPROVED, S.IN_FULFILMENT, S.PARTIALLY_FULFILLED}), S.FULFILLED,
            "only an approved request in fulfilment can be completed"),
     Action("complete_partially", frozenset({S.IN_FULFILMENT}), S.PARTIALLY_FULFILLED,
            "only a request in fulfilment can be partially fulfilled"),

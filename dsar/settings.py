@@ -24,6 +24,13 @@ Alerts (README "SLA dashboard and alerts"): `DSAR_ALERT_DUE_SOON_DAYS` ("7,3,1":
 when a clock's due date is that many days away or nearer) and `DSAR_ALERT_OVERDUE_DAYS`
 ("0,7": an escalation on the first day overdue, and a week later). Config keys: the same
 names without `DSAR_`, as a comma-separated string or a list of integers.
+
+Fulfilment (README "Fulfilment"): `DSAR_TASK_TIMEOUT` (300 s: one run of a task),
+`DSAR_TASK_MAX_ATTEMPTS` (6), `DSAR_TASK_RETRY_BASE` (10 s: the first backoff, doubled
+each attempt, jittered), `DSAR_EXPORT_DIR` (instance/exports: where exported records are
+written), `DSAR_IN_PROCESS_WORKERS` (8 threads, without Redis), `DSAR_BOT_LEASE_SECONDS`
+(600: how long an outside bot holds a task it claimed). Config keys: the same names
+without `DSAR_`.
 """
 from __future__ import annotations
 
@@ -49,6 +56,7 @@ def from_environment(instance_path: str) -> dict:
         **_inbound_email(),
         **_public_pages(),
         **_alerts(),
+        **_fulfilment(instance_path),
     }
 
 
@@ -107,4 +115,17 @@ def _alerts() -> dict:
     return {
         "ALERT_DUE_SOON_DAYS": env("DSAR_ALERT_DUE_SOON_DAYS") or "7,3,1",
         "ALERT_OVERDUE_DAYS": env("DSAR_ALERT_OVERDUE_DAYS") or "0,7",
+    }
+
+
+def _fulfilment(instance_path: str) -> dict:
+    """How tasks run: time bounds, retries, where exports go (dsar.fulfilment)."""
+    env = os.environ.get
+    return {
+        "TASK_TIMEOUT": int(env("DSAR_TASK_TIMEOUT") or 300),
+        "TASK_MAX_ATTEMPTS": int(env("DSAR_TASK_MAX_ATTEMPTS") or 6),
+        "TASK_RETRY_BASE": float(env("DSAR_TASK_RETRY_BASE") or 10),
+        "EXPORT_DIR": env("DSAR_EXPORT_DIR") or str(Path(instance_path) / "exports"),
+        "IN_PROCESS_WORKERS": int(env("DSAR_IN_PROCESS_WORKERS") or 8),
+        "BOT_LEASE_SECONDS": int(env("DSAR_BOT_LEASE_SECONDS") or 600),
     }

@@ -90,13 +90,15 @@ def database(tmp_path_factory):
 
 
 @pytest.fixture
-def app(database):
+def app(database, tmp_path):
     url, backend, template = database
     from dsar import create_app
     from dsar.extensions import db
+    from dsar.fulfilment import queue
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "EXPORT_DIR": str(tmp_path / "exports")})
     yield app
+    queue.shutdown(app)  # tasks still running in this app's threads finish before the tables are emptied
     with app.app_context():
         db.session.remove()
         if backend == "postgresql":

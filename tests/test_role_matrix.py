@@ -122,8 +122,10 @@ def test_every_api_route_needs_a_token(app, client, world):
         for rule in app.url_map.iter_rules():
             if not rule.rule.startswith("/api/") or rule.endpoint in PUBLIC_ENDPOINTS:
                 continue
+            if rule.endpoint.startswith("task_callbacks."):
+                continue  # signed with the system's webhook secret instead (test_connector_webhook.py)
             url = url_for(rule.endpoint, **{k: {"reference": world["requests"][MARTIN], "message_id": 1,
-                                                "action": "note"}[k] for k in rule.arguments})
+                                                "task_id": 1, "action": "note"}[k] for k in rule.arguments})
             method = "GET" if "GET" in rule.methods else "POST"
             response = client.open(url, method=method, json={})
             assert response.status_code == 401, (method, url, response.status_code)

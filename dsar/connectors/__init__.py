@@ -17,7 +17,7 @@ CONNECTORS: dict[str, type[Connector]] = {}
 
 # The built-in connectors, by module; each registers itself when imported.
 BUILT_IN = ("sql", "hubspot", "zendesk", "pipedrive", "intercom", "postmark", "sentry", "s3",
-            "manual", "webhook")
+            "manual", "webhook", "bot")
 
 
 def register(cls: type[Connector]) -> type[Connector]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -134,7 +135,7 @@ class HttpSettings(Schema):
 class EnvRef(fields.Field):
     """A secret in the register: `{env: VAR_NAME}`; loads as the reference, never the value."""
 
-    default_error_messages = {"invalid": "must be an environment reference: {env: VARIABLE_NAME}"}
+    default_error_messages = {"invalid": "must be an environment reference: {{env: VARIABLE_NAME}}"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not (isinstance(value, dict) and set(value) == {"env"} and isinstance(value["env"], str)
@@ -154,6 +155,22 @@ def resolve(value: Any, setting: str) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class TaskContext:
+    """The task a connector runs for, for connectors that hand work to someone (manual,
+    webhook, bot): who to tell, what to link to, and by when."""
+
+    task_id: int
+    action: str
+    attempt: int
+    reference: str
+    system_id: str
+    system_name: str
+    owner_email: str | None
+    controller: str
+    due: date | None          # the processor SLA (or statutory) due date of the request
+
+
 class Connector:
     """Base class: subclasses set `type`, `Settings`, `capabilities` and implement them.
 
@@ -166,9 +183,10 @@ class Connector:
     Settings: ClassVar[type[Schema]]
     capabilities: ClassVar[frozenset[str]] = frozenset()  # of ACTIONS, plus "discover"
 
-    def __init__(self, system_id: str, settings: dict):
+    def __init__(self, system_id: str, settings: dict, context: TaskContext | None = None):
         self.system_id = system_id
         self.settings = settings
+        self.context = context  # set by the runner; None when called outside a task
 
     def secret(self, name: str) -> str:
         return resolve(self.settings.get(name), name)
@@ -211,4 +229,4 @@ class Connector:
 
 
 __all__ = ["ACTIONS", "OUTCOMES", "ActionResult", "Connector", "ConnectorError", "EnvRef", "HttpSettings",
-           "NotConfigured", "RecordResult", "RetryLater", "Subject", "ValidationError", "resolve"]
+           "NotConfigured", "RecordResult", "RetryLater", "Subject", "TaskContext", "ValidationError", "resolve"]

@@ -23,6 +23,7 @@ from dsar.permissions import Principal
 from dsar.requests.clocks import request_clocks, urgency
 from dsar.requests.references import is_reference, new_reference, new_status_token
 from dsar.routing import RoutingInput, decide
+from dsar.fulfilment import plan as fulfilment_plan
 from dsar.timeutil import now as current_time
 from dsar.clocks import extension_allowed
 
@@ -261,6 +262,9 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
     elif action == "approve":
         data["instruction"] = (payload.get("instruction") or "").strip() or "fulfil the request as asked"
         request.instructed_at = request.instructed_at or now
+        followups.append(("start_fulfilment", "start_fulfilment"))
+    elif action == "start_fulfilment":
+        data["retried"] = _requeue_failed(request)
     elif action in ("complete", "complete_partially"):
         request.fulfilled_at = now
         data["summary"] = payload.get("summary") or ""
@@ -311,16 +315,58 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
                          from_status=before if after.value != before else None,
                          to_status=after.value if after.value != before else None)
     head = (event.seq, event.hash)
+    planned: list = []
     for kind, followup in followups:
         nxt = lifecycle.next_status(followup, request.status)
+        if followup == "start_fulfilment":
+            planned = fulfilment_plan.plan_tasks(request, now)
+            db.session.flush()
+            followup_data = {"tasks": len(planned)}
+        else:
+            followup_data = {"routing": request.routing}
         event = audit.record(request, actor=principal.actor, kind=kind, at=now,
-                             data={"routing": request.routing}, from_status=request.status,
+                             data=followup_data, from_status=request.status,
                              to_status=nxt.value, chain_head=head)
         head = (event.seq, event.hash)
         request.status = nxt.value
+    if action == "start_fulfilment":
+        planned = [t for t in request_tasks(request) if t.status == "queued"]
     _touch(request, operator, now)
     db.session.commit()
+    if request.status == Status.IN_FULFILMENT.value:
+        _run_tasks(request, [t.id for t in planned], now)
     return request
+
+
+def request_tasks(request: Request) -> list:
+    from dsar.models import Task
+
+    return list(db.session.scalars(select(Task).where(Task.request_id == request.id).order_by(Task.id)))
+
+
+def _requeue_failed(request: Request) -> int:
+    """An operator retries fulfilment: failed tasks are queued again from scratch."""
+    failed = [t for t in request_tasks(request) if t.status == "failed"]
+    for task in failed:
+        task.status, task.attempts, task.error, task.next_attempt_at, task.lease_until = "queued", 0, None, None, None
+    return len(failed)
+
+
+def _run_tasks(request: Request, task_ids: list[int], now: datetime) -> None:
+    """Hand the committed tasks to the runners; with nothing to do, fulfilment is complete."""
+    from dsar.fulfilment import queue
+
+    if task_ids:
+        queue.enqueue(task_ids)
+    elif not any(t.status not in ("done", "failed") for t in request_tasks(request)):
+        perform(request.reference, "complete", _fulfilment_bot(),
+                {"summary": "no system of this controller's register is in scope"}, now=now)
+
+
+def _fulfilment_bot() -> Principal:
+    from dsar.fulfilment.runner import FULFILMENT
+
+    return FULFILMENT
 
 
 def clocks_of(request: Request, now: datetime | None = None) -> dict:

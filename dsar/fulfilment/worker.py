@@ -1,0 +1,70 @@
+"""`dsar worker`: an RQ worker for the task queue, plus the sweeper.
+
+A thin wrapper around RQ's own worker: it builds the app once (so jobs reuse its
+database pool), runs RQ's `SimpleWorker` (jobs run in this process, bounded by RQ's
+timeout; no fork per job, which would cost more than most tasks take), and starts the
+sweeper thread that re-enqueues due retries and the tasks of workers that died.
+Start as many as you like, on as many machines: they share the Redis queue.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from dsar.extensions import db
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for scripts and tests).")
+@click.option("--name", default=None, help="Worker name (default: host and process id).")
+@with_appcontext
+def worker_command(burst: bool, name: str | None) -> None:
+    """Run fulfilment tasks from the Redis queue (needs DSAR_REDIS_URL)."""
+    from rq import Queue, SimpleWorker
+
+    from dsar.fulfilment import queue, redis_connection, set_worker_app
+
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException(
+            "DSAR_REDIS_URL is not set: without Redis, tasks run inside the web process and "
+            "no worker is needed")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    set_worker_app(app)
+    connection = redis_connection(app)
+    try:
+        connection.ping()
+    except Exception as exc:  # noqa: BLE001
+        raise click.ClickException(f"cannot reach Redis at {app.config['REDIS_URL']}: {exc}") from None
+    name = name or f"{socket.gethostname()}.{os.getpid()}"
+    stop = threading.Event()
+    sweeper = threading.Thread(target=_sweep_until, args=(app, stop), name="dsar-sweeper", daemon=True)
+    sweeper.start()
+    worker = SimpleWorker([Queue(queue.QUEUE_NAME, connection=connection)], connection=connection, name=name)
+    try:
+        worker.work(burst=burst, logging_level="WARNING")
+    finally:
+        stop.set()
+
+
+def _sweep_until(app, stop: threading.Event) -> None:
+    from dsar.fulfilment.queue import SWEEP_INTERVAL, sweep
+
+    # Sweep at once: the tasks of a worker that died are found when another starts.
+    while True:
+        try:
+            with app.app_context():
+                try:
+                    sweep()
+                finally:
+                    db.session.remove()
+        except Exception:  # noqa: BLE001 — a database blip must not stop the worker
+            logging.getLogger(__name__).exception("sweep")
+        if stop.wait(SWEEP_INTERVAL):
+            return
