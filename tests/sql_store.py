@@ -1,6 +1,6 @@
 """A small customer database for the SQL connector's tests, on PostgreSQL or SQLite.
 
-customers (email unique and indexed, phone, full_name, account_id, two flags)
+customers (email unique, phone, full_name without index, account_id indexed, two flags)
   <- orders (customer_id, indexed)  <- order_lines (order_id)
 newsletter (email without any index), access_logs (ip_address, no primary key).
 """
@@ -19,7 +19,7 @@ customers = sa.Table(
     sa.Column("email", sa.String(200), nullable=False, unique=True),
     sa.Column("phone", sa.String(40)),
     sa.Column("full_name", sa.String(200)),
-    sa.Column("account_id", sa.Integer),
+    sa.Column("account_id", sa.Integer, index=True),
     sa.Column("processing_restricted", sa.Boolean, nullable=False, default=False),
     sa.Column("marketing_opt_out", sa.Boolean, nullable=False, default=False),
     sa.Column("signed_up_at", sa.DateTime),

@@ -270,6 +270,13 @@ def test_a_child_that_cannot_be_detached_stops_the_erasure(store):
     assert set(store.rows(orders)) == {10, 11, 20}
 
 
+def test_null_on_a_not_null_column_is_refused_before_writing(store):
+    table = {**CUSTOMERS, "erase": {"full_name": "null", "email": "null"}}
+    with pytest.raises(ConnectorError, match="customers.email cannot be NULL"):
+        store.connector(table).erase(subject(BOB))
+    assert store.rows(customers)[2]["full_name"] == "Bob Stone"
+
+
 def _block_customer_deletes(store: Store) -> None:
     with store.engine.begin() as conn:
         if store.dialect == "postgresql":
@@ -377,9 +384,24 @@ def test_unknown_tables_and_columns_are_refused(store, table, named):
 
 def test_columns_without_index_are_noted(store):
     notes = store.connector().access(subject(BOB)).notes
-    assert "newsletter.email has no index: the search by email scans the table" in notes
-    assert not any(note.startswith(("customers.email", "orders.")) for note in notes)
-    assert any(note.startswith("customers.phone") for note in notes)
+    assert "newsletter.email has no index: the search scans the table" in notes
+    assert "customers.full_name has no index: the search scans the table" in notes
+    assert any(note.startswith("customers.email is indexed, but") and "lower(email)" in note for note in notes)
+    assert any(note.startswith("customers.phone is compared by its digits") for note in notes)
+    assert not any(note.startswith(("orders.", "order_lines.", "customers.account_id")) for note in notes)
+
+
+def test_an_index_on_lower_email_serves_the_search(postgres_url, postgres_engine):
+    sql_store.build(postgres_engine)
+    with postgres_engine.begin() as conn:
+        conn.exec_driver_sql("CREATE INDEX newsletter_lower_email ON newsletter (lower(email))")
+    sql.forget(postgres_url)   # the schema changed under the cached plan
+    cls = connector_class("sql")
+    connector = cls("db", cls.check_settings({"url": postgres_url, "tables": [NEWSLETTER]}))
+    result = connector.access(subject(BOB))
+    assert outcomes(result) == {("newsletter row", "2"): "found"}
+    assert result.notes == []
+    sql.forget(postgres_url)
 
 
 def test_the_url_can_come_from_the_environment(store, monkeypatch):

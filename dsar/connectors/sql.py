@@ -241,14 +241,14 @@ def _reflect(engine: sa.Engine, schema: str | None, tables: list[dict]) -> Plan:
         for config in tables:
             if config["name"] not in existing:
                 raise ConnectorError(f"table {config['name']!r} is not in the database")
+        # Read once even when no child is followed: the order of deletes needs the links too.
         referencing: dict[str, list[tuple[str, list[str], list[str]]]] = {}
-        if any(config["children"]["follow"] for config in tables):
-            for (_schema, child), keys in inspector.get_multi_foreign_keys(schema=schema).items():
-                for fk in keys:
-                    if fk.get("referred_schema") not in (None, schema) or not fk["constrained_columns"]:
-                        continue
-                    referencing.setdefault(fk["referred_table"], []).append(
-                        (child, fk["constrained_columns"], fk["referred_columns"]))
+        for (_schema, child), keys in inspector.get_multi_foreign_keys(schema=schema).items():
+            for fk in keys:
+                if fk.get("referred_schema") not in (None, schema) or not fk["constrained_columns"]:
+                    continue
+                referencing.setdefault(fk["referred_table"], []).append(
+                    (child, fk["constrained_columns"], fk["referred_columns"]))
 
         needed = {config["name"] for config in tables}
 
@@ -305,8 +305,7 @@ def _reflect(engine: sa.Engine, schema: str | None, tables: list[dict]) -> Plan:
                     column(descendants[name].table, col, "erase")
         nodes.append(node)
         for kind, col in identity.items():
-            if not _indexed(tbl, col):
-                notes.append(f"{tbl.name}.{col.name} has no index: the search by {kind} scans the table")
+            notes.extend(_index_note(tbl, kind, col))
         for child in _walk(node.children):
             if not _indexed(child.table, child.link[0][0]):
                 notes.append(f"{child.name}.{child.link[0][0].name} has no index: "
@@ -331,6 +330,29 @@ def _indexed(table: sa.Table, col: sa.Column) -> bool:
     leading += [list(index.columns)[0] for index in table.indexes if index.columns]
     leading += [list(c.columns)[0] for c in table.constraints if isinstance(c, sa.UniqueConstraint) and c.columns]
     return any(c.name == col.name for c in leading)
+
+
+def _lower_indexed(table: sa.Table, col: sa.Column) -> bool:
+    """Whether an index on lower(col) serves the case-insensitive email search."""
+    pattern = re.compile(rf"^\s*lower\(\W*{re.escape(col.name)}\b", re.I)
+    return any(pattern.search(str(expr)) for index in table.indexes
+               for expr in list(getattr(index, "expressions", ()))[:1])
+
+
+def _index_note(table: sa.Table, kind: str, col: sa.Column) -> list[str]:
+    """What the report should say when the search by `kind` has to read the whole table."""
+    where = f"{table.name}.{col.name}"
+    if kind == "email" and _is_text(col):
+        if _lower_indexed(table, col):
+            return []
+        if _indexed(table, col):
+            return [f"{where} is indexed, but the case-insensitive search compares lower({col.name}), which that "
+                    f"index does not serve: the search scans the table (an index on lower({col.name}) would)"]
+    elif kind == "phone" and _is_text(col):
+        return [f"{where} is compared by its digits only, which no index serves: the search scans the table"]
+    if not _indexed(table, col):
+        return [f"{where} has no index: the search scans the table"]
+    return []
 
 
 def _unique(table: sa.Table, col: sa.Column) -> bool:
@@ -549,7 +571,8 @@ class SqlConnector(Connector):
         url, engine, plan = self._plan()
 
         def run():
-            with engine.connect() as conn:
+            # Reading needs no transaction: autocommit saves the BEGIN/ROLLBACK round trips.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 return work(conn, plan)
         return self._guard(action, url, run)
 
@@ -749,7 +772,8 @@ class _Eraser:
             elif erase == "delete_row":
                 action = "delete"
             elif isinstance(erase, str):
-                action = {col.name: erase for col in node.identity.values()}
+                # A primary key stays: rows elsewhere may point at it, and it says nothing alone.
+                action = {col.name: erase for col in node.identity.values() if not col.primary_key}
             else:
                 action = dict(erase)
         else:
@@ -762,6 +786,8 @@ class _Eraser:
                     action.update({col.name: "detach" for col in node.link[0]})
             else:
                 action = "delete" if parent_action == "delete" else "keep"
+        if isinstance(action, dict):
+            action = _effective(node.table, action)
         for row in hit.rows:
             if action is None:
                 self.unconfigured.append((node, row))
@@ -784,16 +810,15 @@ class _Eraser:
         table, values = node.table, {}
         for name, strategy in action.items():
             col = table.c[name]
-            text = _is_text(col)
-            becomes_null = strategy in ("null", "detach") or (strategy in ("mask", "hash") and not text)
-            if becomes_null:
+            if strategy in ("null", "detach"):
                 if not col.nullable:
                     if strategy == "detach":
                         raise ConnectorError(
                             f"{table.name}.{name} cannot be NULL, so {table.name} rows cannot outlive the row "
                             f"they point to: give {table.name} erase: delete_row in the register")
-                    raise ConnectorError(f"{table.name}.{name} cannot be NULL, so the '{strategy}' strategy "
-                                         "cannot erase it: choose another strategy in the register")
+                    raise ConnectorError(f"{table.name}.{name} cannot be NULL, which is how the null strategy "
+                                         "(and mask or hash of a column without text) erases it: choose another "
+                                         "strategy in the register")
                 values[name] = None
             elif strategy == "mask":
                 values[name] = self._mask(node, col)
@@ -852,6 +877,13 @@ class _Eraser:
             order += ready
             remaining -= set(ready)
         return order
+
+
+def _effective(table: sa.Table, action: dict) -> dict:
+    """The strategies as they will act: a column that holds no text cannot carry a mask
+    or a hash, so it is set to NULL instead."""
+    return {name: ("null" if strategy in ("mask", "hash") and not _is_text(table.c[name]) else strategy)
+            for name, strategy in action.items()}
 
 
 def _describe(action: dict) -> str:
