@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -336,6 +337,12 @@ def test_free_text_correction_is_not_supported(store):
     assert store.rows(customers)[1]["full_name"] == "Alice Martin"
 
 
+def test_a_correction_of_no_known_field_is_not_supported(store):
+    result = store.connector().rectify(subject(BOB, {"favourite_colour": "green"}))
+    assert result.records == [] and result.overall == "not_supported"
+    assert "favourite_colour" in result.notes[-1]
+
+
 def test_a_value_that_does_not_fit_is_noted_not_written(store):
     result = store.connector(CUSTOMERS).rectify(subject(BOB, {"customer_id": "B-7", "phone": "0700 000000"}))
     assert outcomes(result) == {("customers row", "2"): "rectified"}
@@ -411,13 +418,27 @@ def test_the_url_can_come_from_the_environment(store, monkeypatch):
     assert {r.id for r in connector.access(subject(BOB)).records} == {"2", "20", "200"}
 
 
-def test_engine_and_reflection_are_reused(store, monkeypatch):
-    connector = store.connector()
-    connector.access(subject(BOB))
-    reflected = []
-    original = sa.MetaData.reflect
-    monkeypatch.setattr(sa.MetaData, "reflect", lambda self, *a, **k: reflected.append(1) or original(self, *a, **k))
-    store.connector().access(subject(ALICE))
-    store.connector().export(subject(BOB))
-    assert reflected == []
-    assert sql._engine(store.url) is sql._engine(store.url)
+def test_threads_share_one_engine_and_one_reflection(store, monkeypatch):
+    sql.forget(store.url)
+    created, reflected = [], []
+    create, reflect = sql._create_engine, sql._reflect
+    monkeypatch.setattr(sql, "_create_engine", lambda url: created.append(url) or create(url))
+    monkeypatch.setattr(sql, "_reflect", lambda *a: reflected.append(1) or reflect(*a))
+    store.connector().access(subject(BOB))   # the first task builds both
+    found, failures = [], []
+
+    def task(who: dict, expected: set) -> None:
+        try:
+            for _ in range(5):
+                ids = {r.id for r in store.connector().access(subject(who)).records if r.kind == "customers row"}
+                found.append(ids == expected)
+        except Exception as exc:   # reported by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=task, args=((ALICE, {"1"}), (BOB, {"2"}))[i % 2]) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and len(found) == 40 and all(found)
+    assert len(created) == 1 and len(reflected) == 1

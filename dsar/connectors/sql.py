@@ -47,8 +47,8 @@ CHUNK = 900
 MIN_PHONE_DIGITS = 6
 # Punctuation people put in phone numbers; stripped on both sides before comparing.
 PHONE_PUNCTUATION = (" ", "-", ".", "(", ")", "+", "/")
-# Correction keys that carry the subject's own words, not a field to set.
-FREE_TEXT_KEYS = ("requested", "request", "details", "comment")
+# The correction key that carries the subject's own words, not a field to set.
+FREE_TEXT_KEY = "requested"
 
 
 # -- settings ---------------------------------------------------------------------------
@@ -380,6 +380,8 @@ def _typed_values(col: sa.Column, values: list[str]) -> list[Any]:
         python_type = col.type.python_type
     except NotImplementedError:
         python_type = None
+    if isinstance(col.type, sa.types.NullType):   # a type SQLAlchemy does not know: let the database compare
+        return list(values)
     out: list[Any] = []
     for value in values:
         try:
@@ -456,18 +458,21 @@ class Hit:
     children: list[Hit] = field(default_factory=list)
 
 
-def _find(conn: sa.Connection, plan: Plan, identities: dict[str, list[str]], lock: bool = False) -> list[Hit]:
+def _find(conn: sa.Connection, plan: Plan, identities: dict[str, list[str]], lock: bool = False,
+          children: bool = True) -> list[Hit]:
+    """The subject's rows in each register table and, with `children`, their children's rows."""
     hits = []
     for node in plan.nodes:
         where = _matcher(node, identities)
         if where is not None:
-            hit = _select(conn, node, where, lock)
+            hit = _select(conn, node, where, lock, children)
             if hit:
                 hits.append(hit)
     return hits
 
 
-def _select(conn: sa.Connection, node: Node, where: sa.ColumnElement, lock: bool) -> Hit | None:
+def _select(conn: sa.Connection, node: Node, where: sa.ColumnElement, lock: bool,
+            children: bool = True) -> Hit | None:
     query = sa.select(node.table).where(where)
     if lock and node.key:
         query = query.with_for_update()
@@ -475,7 +480,7 @@ def _select(conn: sa.Connection, node: Node, where: sa.ColumnElement, lock: bool
     if not rows:
         return None
     hit = Hit(node, rows, where)
-    for child in node.children:
+    for child in node.children if children else ():
         own, theirs = child.link
         parents = sorted({tuple(row[name] for name in theirs) for row in rows}
                          - {tuple(None for _ in theirs)}, key=repr)
@@ -623,7 +628,7 @@ class SqlConnector(Connector):
 
     def rectify(self, subject: Subject) -> ActionResult:
         corrections = dict(subject.corrections or {})
-        free_text = {key: corrections.pop(key) for key in FREE_TEXT_KEYS if key in corrections}
+        free_text = corrections.pop(FREE_TEXT_KEY, None)
         if not corrections:
             reason = ("the correction is free text, which cannot be applied automatically: a person must "
                       "read it and change the rows" if free_text else "the request names no field to correct")
@@ -632,7 +637,7 @@ class SqlConnector(Connector):
         def work(conn, plan):
             result = ActionResult(notes=list(plan.notes))
             used: set[str] = set()
-            hits = _find(conn, plan, subject.identities, lock=True)
+            hits = _find(conn, plan, subject.identities, lock=True, children=False)
             for hit in hits:
                 table = hit.node.table
                 values: dict[str, Any] = {}
@@ -660,8 +665,9 @@ class SqlConnector(Connector):
                 result.notes.append(f"not applied (no such field in {', '.join(n.name for n in plan.nodes)}): "
                                     f"{', '.join(sorted(unknown))}")
             if free_text:
-                result.notes.append("the free-text part of the correction needs a person: "
-                                    f"{', '.join(free_text)}")
+                result.notes.append(f"the free-text part of the correction ({FREE_TEXT_KEY}) needs a person")
+            if hits and not result.records:   # rows exist, but nothing asked could be set on them
+                result.outcome = "not_supported"
             return result
         return self._write("rectify", work)
 
@@ -680,7 +686,7 @@ class SqlConnector(Connector):
 
         def work(conn, plan):
             result = ActionResult(notes=list(plan.notes))
-            for hit in _find(conn, plan, subject.identities, lock=True):
+            for hit in _find(conn, plan, subject.identities, lock=True, children=False):
                 name = column_of(hit.node.config)
                 if name:
                     _update(conn, hit.node, hit.rows, hit.where, {name: True})
@@ -787,7 +793,7 @@ class _Eraser:
             else:
                 action = "delete" if parent_action == "delete" else "keep"
         if isinstance(action, dict):
-            action = _effective(node.table, action)
+            action = _effective(node.table, action) or None   # nothing left to change: say so
         for row in hit.rows:
             if action is None:
                 self.unconfigured.append((node, row))
