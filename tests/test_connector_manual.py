@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from itsdangerous import URLSafeTimedSerializer
 
 from dsar.connectors import connector_class, manual
 from dsar.connectors.base import ValidationError
@@ -223,11 +224,14 @@ def test_bad_expired_and_replaced_links_answer_a_page_never_a_500(app, approved,
         assert response.status_code == 404 and "Link not recognised" in response.get_data(as_text=True)
     task = task_of(app, reference)
     with app.test_request_context():
-        replaced = manual.make_token(task.id, task.attempts + 1)
-        from itsdangerous import URLSafeTimedSerializer
+        attempt, run = manual.run_of(task)
+        later_run = manual.make_token(task.id, (attempt + 1, run + 60))
+        rerun_after_reset = manual.make_token(task.id, (attempt, run - 3600))  # staff retried: attempts from 1 again
         other_salt = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="another").dumps(
-            {"task": task.id, "attempt": task.attempts})
-    assert client.get(f"/tasks/manual/{replaced}").status_code == 410
+            {"task": task.id, "attempt": attempt, "run": run})
+    for replaced in (later_run, rerun_after_reset):
+        response = client.get(f"/tasks/manual/{replaced}")
+        assert response.status_code == 410 and "replaced" in response.get_data(as_text=True)
     assert client.get(f"/tasks/manual/{other_salt}").status_code == 404
 
     monkeypatch.setattr(manual, "LINK_MAX_AGE", timedelta(seconds=-1))
@@ -286,3 +290,17 @@ def test_reminders_come_once_a_day_from_one_working_day_before_the_due_date(app,
     send_form(client, fresh, outcome="done")
     with app.app_context():
         assert manual.remind_waiting(on_due_day + timedelta(days=2)) == 0  # reported: no more reminders
+
+
+def test_a_system_without_an_owner_fails_its_task_visibly(app, approved, client):
+    from dsar.extensions import db
+    from dsar.models import System
+
+    with app.app_context():
+        db.session.get(System, SYSTEM).owner_email = None
+        db.session.commit()
+    reference, mail = approved(["erasure"])
+    task = task_of(app, reference)
+    assert mail is None
+    assert task.status == "failed" and "has no owner_email" in task.error
+    assert request_status(client, approved.headers, reference) == "partially_fulfilled"

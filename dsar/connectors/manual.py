@@ -7,8 +7,9 @@ the request's reference and due date, and a signed link to a small form
 waits; the form's report settles it through `runner.report`.
 
 The link is signed with the app's SECRET_KEY (a salt of its own, so no other token of
-the app can stand in for it) and carries the task id and the run's attempt: a task run
-again sends a new link and the old one stops working. It expires after LINK_MAX_AGE.
+the app can stand in for it) and carries the task id and which run of it emailed it
+(attempt and claim time): a task run again sends a new link and the old one stops
+working. It expires after LINK_MAX_AGE.
 
 The email is stored before SMTP is tried (`outbox.send_to_staff`): a mail outage leaves
 it "failed" and `dsar tick` delivers it later; the task waits either way.
@@ -65,27 +66,33 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
 
 
-def make_token(task_id: int, attempt: int) -> str:
-    return _serializer().dumps({"task": task_id, "attempt": attempt})
+def run_of(task) -> tuple[int, int]:
+    """Which run of a task a link is for: (attempt, claim time in unix seconds). The attempt
+    alone is not enough: staff retrying a failed task count its attempts from 1 again."""
+    return task.attempts, int(task.started_at.timestamp()) if task.started_at else 0
 
 
-def read_token(token: str) -> tuple[int, int]:
-    """(task id, attempt) of a link's token; raises itsdangerous' SignatureExpired when it
-    is too old, BadSignature (its base class) when it is not ours at all."""
+def make_token(task_id: int, run: tuple[int, int]) -> str:
+    return _serializer().dumps({"task": task_id, "attempt": run[0], "run": run[1]})
+
+
+def read_token(token: str) -> tuple[int, tuple[int, int]]:
+    """(task id, run) of a link's token; raises itsdangerous' SignatureExpired when it is
+    too old, BadSignature (its base class) when it is not ours at all."""
     from itsdangerous import BadSignature
 
     payload = _serializer().loads(token, max_age=int(LINK_MAX_AGE.total_seconds()))
-    if not (isinstance(payload, dict) and isinstance(payload.get("task"), int)
-            and isinstance(payload.get("attempt"), int)):
+    if not (isinstance(payload, dict) and all(isinstance(payload.get(k), int) for k in ("task", "attempt", "run"))):
         raise BadSignature("unexpected payload")
-    return payload["task"], payload["attempt"]
+    return payload["task"], (payload["attempt"], payload["run"])
 
 
-def task_link(task_id: int, attempt: int) -> str:
-    """The form's absolute address, built on PUBLIC_BASE_URL (never on a request's Host)."""
+def task_link(task) -> str:
+    """The form's absolute address for the task's current run, built on PUBLIC_BASE_URL
+    (never on a request's Host header)."""
     from dsar.public.links import public_url
 
-    return public_url("manual_tasks.report", token=make_token(task_id, attempt))
+    return public_url("manual_tasks.report", token=make_token(task.id, run_of(task)))
 
 
 def due_date(request, now: datetime) -> date | None:
@@ -104,8 +111,7 @@ def what_to_do(action: str, system_name: str) -> str:
     return WHAT_TO_DO[action].format(system=system_name)
 
 
-def _email(task, system, request, identities: dict[str, list[str]], now: datetime, *, attempt: int,
-           reminder: bool) -> object:
+def _email(task, system, request, identities: dict[str, list[str]], now: datetime, *, reminder: bool) -> object:
     """Store and send the task email (or its reminder) to the system's owner; the Message."""
     from dsar.mail.outbox import send_to_staff
 
@@ -116,11 +122,12 @@ def _email(task, system, request, identities: dict[str, list[str]], now: datetim
         what=what_to_do(task.action, system.name), system=system, identities=identities,
         corrections=(request.corrections or {}) if task.action == "rectify" else {},
         instructions=(settings.get("instructions") or "").strip(), due=due,
-        overdue=due is not None and due < now.date(), link=task_link(task.id, attempt),
+        overdue=due is not None and due < now.date(), link=task_link(task),
         expires=(now + LINK_MAX_AGE).date(), controller=request.controller.name if request.controller else "")
 
 
-def _searchable(request, system) -> dict[str, list[str]]:
+def searchable_identities(request, system) -> dict[str, list[str]]:
+    """The request's identities of the kinds `system` is searched by (as the runner gives them)."""
     identities: dict[str, list[str]] = {}
     for identity in request.identities:
         if identity.kind in system.identity_fields:
@@ -150,14 +157,15 @@ class ManualConnector(Connector):
         request = db.session.scalars(select(Request).where(Request.reference == context.reference)).one()
         now = current_time()
         try:
-            message = _email(task, system, request, subject.identities, now, attempt=context.attempt,
-                             reminder=False)
+            message = _email(task, system, request, subject.identities, now, reminder=False)
         except UnsafeAddress:
             raise NotConfigured(f"the owner_email of system {context.system_id!r} is not one plain "
                                 "email address") from None
         sent = f"emailed to {context.owner_email} on {now.date().isoformat()}"
         if message.delivery == "failed":  # stored: `dsar tick` sends it again
             sent += " (not delivered yet: the mail server refused it; dsar tick retries it)"
+        elif message.delivery == "logged":
+            sent += " (no mail server is set: the email was written to the log instead)"
         return ActionResult(waiting=f"{sent}; waiting for their report")
 
     access = export = erase = rectify = restrict = suppress = _hand_over
@@ -168,13 +176,13 @@ def remind_waiting(now: datetime) -> int:
     (or overdue) again, at most once a day per task; return how many were emailed."""
     from dsar.extensions import db
     from dsar.mail.outbox import UnsafeAddress
-    from dsar.models import System, Task
+    from dsar.models import Request, System, Task
     from dsar.models.task import WAITING
 
     last_email = func.coalesce(Task.reminded_at, Task.started_at)
     candidates = list(db.session.scalars(
-        select(Task).join(System, System.id == Task.system_id)
-        .where(Task.status == WAITING, System.connector_type == "manual",
+        select(Task).join(System, System.id == Task.system_id).join(Request, Request.id == Task.request_id)
+        .where(Task.status == WAITING, System.connector_type == "manual", Request.status == "in_fulfilment",
                or_(last_email.is_(None), last_email <= now - REMIND_EVERY))
         .order_by(Task.id)))
     sent = 0
@@ -196,8 +204,7 @@ def remind_waiting(now: datetime) -> int:
             db.session.rollback()
             continue
         try:
-            _email(task, system, request, _searchable(request, system), now, attempt=task.attempts,
-                   reminder=True)
+            _email(task, system, request, searchable_identities(request, system), now, reminder=True)
         except UnsafeAddress:
             db.session.rollback()
             continue
@@ -207,4 +214,4 @@ def remind_waiting(now: datetime) -> int:
 
 
 __all__ = ["DONE_OUTCOME", "LINK_MAX_AGE", "ManualConnector", "due_date", "make_token", "read_token",
-           "remind_waiting", "task_link", "what_to_do"]
+           "remind_waiting", "run_of", "searchable_identities", "task_link", "what_to_do"]

@@ -16,8 +16,6 @@ Never a 500 for a bad link.
 """
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -29,14 +27,13 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from dsar.api.schemas import UNTYPEABLE
 from dsar.connectors.base import EXPORTED, NOT_FOUND, NOT_SUPPORTED, ActionResult
-from dsar.connectors.manual import DONE_OUTCOME, due_date, read_token, what_to_do
+from dsar.connectors.manual import DONE_OUTCOME, due_date, read_token, run_of, searchable_identities, what_to_do
 from dsar.extensions import db
 from dsar.fulfilment.runner import TaskNotWaiting, report
 from dsar.models import Task
 from dsar.models.task import WAITING
 from dsar.timeutil import now as current_time
 
-logger = logging.getLogger(__name__)
 bp = Blueprint("manual_tasks", __name__, url_prefix="/tasks/manual")
 
 MAX_TEXT = 2000  # a result's note holds at most this much (dsar.fulfilment.results)
@@ -74,7 +71,8 @@ class ReportForm(FlaskForm):
         if len(text) > limit:
             raise ValidationError(f"Keep this under {limit} characters.")
 
-    action = ""  # set per task: the export's text is the data itself, so it is required
+    # The task's action, set by the view: for an export the text is the data itself, so required.
+    action = ""
 
 
 @bp.after_request
@@ -120,7 +118,7 @@ def http_error(exc: HTTPException):
 def _task_of(token: str) -> Task:
     """The waiting manual task a link is for, or _Gone saying why there is none."""
     try:
-        task_id, attempt = read_token(token)
+        task_id, run = read_token(token)
     except SignatureExpired:
         raise _Gone(410, "This link has expired", "Task links work for 30 days. Ask the data protection team "
                     "for a new one, or wait for the reminder email, which brings a fresh link.") from None
@@ -129,12 +127,12 @@ def _task_of(token: str) -> Task:
     task = db.session.get(Task, task_id)
     if task is None or task.system.connector_type != "manual":
         raise _Gone(*_not_found_page())
-    if task.status == WAITING and task.attempts == attempt:
-        return task
-    if task.attempts != attempt:
+    if run_of(task) != run:
         raise _Gone(410, "This link was replaced", "The task was sent again with a new link: use the link in "
                     "the latest email about it.")
-    raise _Gone(410, "Already reported", _already(task))
+    if task.status != WAITING:
+        raise _Gone(410, "Already reported", _already(task))
+    return task
 
 
 def _not_found_page() -> tuple[int, str, str]:
@@ -146,8 +144,7 @@ def _already(task: Task) -> str:
     when = task.finished_at.strftime("%Y-%m-%d %H:%M UTC") if task.finished_at else "earlier"
     if task.status in ("done", "failed"):
         return (f"The outcome of this task was already reported ({(task.outcome or task.status).replace('_', ' ')}, "
-                f"{when}), by {task.claimed_by or 'someone with the link'}. Nothing more is needed; if it was "
-                "wrong, tell the data protection team.")
+                f"{when}). Nothing more is needed; if it was wrong, tell the data protection team.")
     return "This task is not waiting for a report any more. Nothing more is needed."
 
 
@@ -183,14 +180,10 @@ def report_page(token: str):
             raise _Gone(410, "Already reported", _already(db.session.get(Task, task.id))) from None
         return render_template("tasks/reported.html", task=done, system=system,
                                outcome=(done.outcome or "").replace("_", " "))
-    identities: dict[str, list[str]] = {}
-    for identity in request_row.identities:
-        if identity.kind in system.identity_fields:
-            identities.setdefault(identity.kind, []).append(identity.value)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "tasks/form.html", form=form, token=token, task=task, system=system, request_row=request_row,
-        what=what_to_do(task.action, system.name), identities=identities,
+        what=what_to_do(task.action, system.name), identities=searchable_identities(request_row, system),
         corrections=(request_row.corrections or {}) if task.action == "rectify" else {},
         instructions=((system.connector_settings or {}).get("instructions") or "").strip(),
         due=due_date(request_row, current_time()), done_word=DONE_OUTCOME[task.action].replace("_", " ")), status
