@@ -15,9 +15,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from dsar.connectors import connector_class
-from dsar.connectors.base import ConnectorError, NotConfigured, Subject, ValidationError
-from dsar.connectors import sql
+from dsar.connectors import connector_class, sql
+from dsar.connectors.base import ConnectorError, NotConfigured, RetryLater, Subject, ValidationError
 from tests import sql_store
 from tests.sql_store import ALICE, BOB, access_logs, customers, newsletter, order_lines, orders
 
@@ -442,3 +441,16 @@ def test_threads_share_one_engine_and_one_reflection(store, monkeypatch):
         thread.join()
     assert failures == [] and len(found) == 40 and all(found)
     assert len(created) == 1 and len(reflected) == 1
+
+
+def test_an_unreachable_database_is_retried_later_without_its_password(monkeypatch):
+    url = "postgresql+psycopg://dsar:sekret-pass@127.0.0.1:1/nowhere"
+    monkeypatch.setenv("DSAR_TEST_SQL_DOWN", url)
+    cls = connector_class("sql")
+    connector = cls("db", cls.check_settings({"url": {"env": "DSAR_TEST_SQL_DOWN"}, "tables": [CUSTOMERS]}))
+    try:
+        with pytest.raises(RetryLater) as caught:
+            connector.access(subject(ALICE))
+        assert "sekret-pass" not in str(caught.value)
+    finally:
+        sql.forget(url)
