@@ -33,7 +33,8 @@ import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from dsar.connectors import register
-from dsar.connectors.base import ActionResult, Connector, ConnectorError, NotConfigured, RetryLater, Subject, resolve
+from dsar.connectors.base import (ActionResult, Connector, ConnectorError, EnvRef, NotConfigured, RetryLater,
+                                  Subject, resolve)
 
 IDENTITY_KINDS = ("email", "phone", "name", "customer_id", "ip_address")
 ROW_STRATEGIES = ("delete_row", "null", "mask", "hash")
@@ -58,10 +59,7 @@ class DatabaseUrl(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, dict):
-            # EnvRef's own message is not used: its braces trip marshmallow's str.format.
-            if set(value) == {"env"} and isinstance(value["env"], str) and value["env"].strip():
-                return {"env": value["env"].strip()}
-            raise ValidationError("must be an environment reference: {env: VARIABLE_NAME}")
+            return EnvRef()._deserialize(value, attr, data, **kwargs)
         if not isinstance(value, str) or not value.strip():
             raise ValidationError("must be a database URL or an environment reference: {env: VARIABLE_NAME}")
         try:
