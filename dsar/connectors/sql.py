@@ -1,11 +1,24 @@
 """The SQL connector: one person's rows in any database SQLAlchemy reaches.
 
-The register names the tables, which column holds each identity (email, phone, name,
-customer_id, ip_address), how a row is erased (`delete_row`, or `null` / `mask` / `hash`
-for the identity columns, or a `{column: strategy}` mapping) and the flag columns that
-record a restriction or an objection. Tables holding a foreign key to a named table are
-its children: their rows belong to the subject too and are found, exported and erased
-with the parent's rows (children before parents, never relying on ON DELETE CASCADE).
+Settings (a system's `connector.settings` in the register):
+
+    url: {env: SHOP_DB_URL}        # or a URL without a password: sqlite:///data/shop.db
+    schema: crm                    # optional: the database's default schema otherwise
+    tables:
+      - name: users
+        identity_columns: {email: email, phone: phone, name: full_name, customer_id: account_id}
+        erase: delete_row          # or null | mask | hash (of the identity columns), or {column: strategy}
+        restrict_column: processing_restricted   # optional boolean flag, also used by suppress
+        suppress_column: marketing_opt_out       # optional
+        children: [{name: invoices, erase: {billing_address: mask}}]   # optional; true (default), false
+
+A row matches when any identity the table has a column for matches: email regardless of
+case, phone by its digits, the others exactly. Tables holding a foreign key to a named
+table are its children (and theirs, a few levels down): their rows belong to the subject
+too and are found, exported and erased with the parent's rows. A deleted parent's
+children are deleted first (never relying on ON DELETE CASCADE) unless `children` gives
+them their own strategy, which keeps them anonymised and detached; children of a row that
+is anonymised rather than deleted are kept, and the result says so.
 
 Safety: table and column names from the register are looked up in the database's
 reflected schema and used only as SQLAlchemy `Table`/`Column` objects; values travel as
