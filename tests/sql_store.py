@@ -44,6 +44,7 @@ newsletter = sa.Table(
     "newsletter", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("email", sa.String(200)),
+    sa.Column("unsubscribed_at", sa.DateTime),
 )
 access_logs = sa.Table(
     "access_logs", metadata,

@@ -371,6 +371,13 @@ def test_suppress_uses_its_own_column_or_the_restriction_flag(store):
     assert store.rows(customers)[3]["processing_restricted"] is True
 
 
+def test_a_timestamp_flag_records_when(store):
+    result = store.connector({**NEWSLETTER, "suppress_column": "unsubscribed_at"}).suppress(subject(ALICE))
+    assert outcomes(result) == {("newsletter row", "1"): "suppressed"}
+    marked = {key: row["unsubscribed_at"] for key, row in store.rows(newsletter).items()}
+    assert marked[1] is not None and marked[1].year >= 2024 and marked[2] is None
+
+
 # -- the register checked against the database ------------------------------------------------
 
 @pytest.mark.parametrize("table, named", [

@@ -700,7 +700,7 @@ class SqlConnector(Connector):
             for hit in _find(conn, plan, subject.identities, lock=True, children=False):
                 name = column_of(hit.node.config)
                 if name:
-                    _update(conn, hit.node, hit.rows, hit.where, {name: True})
+                    _update(conn, hit.node, hit.rows, hit.where, {name: _flag_value(hit.node.table.c[name])})
                 for row in hit.rows:
                     ident = _row_id(_row_key(hit.node, row))
                     if name:
@@ -710,6 +710,17 @@ class SqlConnector(Connector):
                                    f"{hit.node.name} has no column to record it in the register")
             return result
         return self._write(outcome, work)
+
+
+def _flag_value(col: sa.Column) -> Any:
+    """What marks a row in its flag column: true, 1, or the time it was set (`restricted_at`)."""
+    if isinstance(col.type, (sa.DateTime, sa.Date)):
+        return sa.func.current_timestamp()
+    if isinstance(col.type, sa.Integer):
+        return 1
+    if _is_text(col):
+        return "true"
+    return True
 
 
 def _rows_where(node: Node, rows: list[dict], where: sa.ColumnElement) -> list[sa.ColumnElement]:
