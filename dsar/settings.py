@@ -25,7 +25,8 @@ when a clock's due date is that many days away or nearer) and `DSAR_ALERT_OVERDU
 ("0,7": an escalation on the first day overdue, and a week later). Config keys: the same
 names without `DSAR_`, as a comma-separated string or a list of integers.
 
-Fulfilment (README "Fulfilment"): `DSAR_TASK_TIMEOUT` (300 s: one run of a task),
+Fulfilment (README "Fulfilment"): `DSAR_TASK_QUEUE` (the RQ queue, "dsar-tasks"),
+`DSAR_TASK_TIMEOUT` (300 s: one run of a task),
 `DSAR_TASK_MAX_ATTEMPTS` (6), `DSAR_TASK_RETRY_BASE` (10 s: the first backoff, doubled
 each attempt, jittered), `DSAR_EXPORT_DIR` (instance/exports: where exported records are
 written), `DSAR_IN_PROCESS_WORKERS` (8 threads, without Redis), `DSAR_BOT_LEASE_SECONDS`
@@ -122,6 +123,7 @@ def _fulfilment(instance_path: str) -> dict:
     """How tasks run: time bounds, retries, where exports go (dsar.fulfilment)."""
     env = os.environ.get
     return {
+        "TASK_QUEUE": env("DSAR_TASK_QUEUE") or "dsar-tasks",  # the RQ queue's name
         "TASK_TIMEOUT": int(env("DSAR_TASK_TIMEOUT") or 300),
         "TASK_MAX_ATTEMPTS": int(env("DSAR_TASK_MAX_ATTEMPTS") or 6),
         "TASK_RETRY_BASE": float(env("DSAR_TASK_RETRY_BASE") or 10),

@@ -25,7 +25,14 @@ def register(cls: type[Connector]) -> type[Connector]:
     return cls
 
 
+_loaded = False
+
+
 def _load_built_in() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
     for name in BUILT_IN:
         try:
             importlib.import_module(f"dsar.connectors.{name}")
@@ -35,8 +42,7 @@ def _load_built_in() -> None:
 
 
 def connector_class(type_name: str) -> type[Connector]:
-    if not CONNECTORS:
-        _load_built_in()
+    _load_built_in()  # also when one connector was imported early (its views import it)
     try:
         return CONNECTORS[type_name]
     except KeyError:

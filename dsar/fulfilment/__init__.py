@@ -12,7 +12,7 @@ import threading
 from flask import Flask
 
 _worker_app: Flask | None = None
-_lock = threading.Lock()
+_lock = threading.RLock()  # worker_app() builds an app, whose init_app asks for Redis
 _redis: dict[str, object] = {}
 
 

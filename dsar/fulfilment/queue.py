@@ -1,8 +1,9 @@
 """Handing tasks to whoever runs them: RQ workers when Redis is set, else this process.
 
-With `DSAR_REDIS_URL`, each task becomes an RQ job on the `dsar-tasks` queue and any
+With `DSAR_REDIS_URL`, each task becomes an RQ job on the task queue and any
 number of `dsar worker` processes, on any machines, share the queue. Without it (the
 embedded demo) a small thread pool in this process runs the same job function.
+The queue's name is `DSAR_TASK_QUEUE` (default `dsar-tasks`).
 
 Jobs only carry a task id; the database says what is due. `sweep` is the safety net
 that makes the queue and the database agree again after a crash: it re-enqueues tasks
@@ -27,7 +28,6 @@ from dsar.timeutil import now as current_time
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "dsar-tasks"
 SWEEP_INTERVAL = 1.0   # seconds
 QUEUED_GRACE = 600     # seconds a queued task may wait for a worker before it is enqueued again
 
@@ -73,7 +73,7 @@ def _rq_enqueue(app: Flask, task_ids: list[int]) -> None:
 
     from dsar.fulfilment import redis_connection
 
-    queue = Queue(QUEUE_NAME, connection=redis_connection(app))
+    queue = Queue(app.config["TASK_QUEUE"], connection=redis_connection(app))
     timeout = app.config["TASK_TIMEOUT"]
     with queue.connection.pipeline() as pipe:
         queue.enqueue_many([

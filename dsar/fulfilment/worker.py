@@ -28,7 +28,7 @@ def worker_command(burst: bool, name: str | None) -> None:
     """Run fulfilment tasks from the Redis queue (needs DSAR_REDIS_URL)."""
     from rq import Queue, SimpleWorker
 
-    from dsar.fulfilment import queue, redis_connection, set_worker_app
+    from dsar.fulfilment import redis_connection, set_worker_app
 
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
@@ -46,7 +46,8 @@ def worker_command(burst: bool, name: str | None) -> None:
     stop = threading.Event()
     sweeper = threading.Thread(target=_sweep_until, args=(app, stop), name="dsar-sweeper", daemon=True)
     sweeper.start()
-    worker = SimpleWorker([Queue(queue.QUEUE_NAME, connection=connection)], connection=connection, name=name)
+    worker = SimpleWorker([Queue(app.config["TASK_QUEUE"], connection=connection)], connection=connection,
+                          name=name)
     try:
         worker.work(burst=burst, logging_level="WARNING")
     finally:
