@@ -286,3 +286,35 @@ def chromium():
                   "--disable-component-update", "--disable-sync"])
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def demo_world(app, tmp_path, monkeypatch):
+    """The demo register's stores made real (tests/demo_world.py): SQL databases and vendor
+    fakes holding Jeanne's and Paul's records; the systems' base URLs point at the fakes
+    for this test only."""
+    from demo_world import DemoWorld
+
+    from dsar.extensions import db
+    from dsar.models import System
+
+    world = DemoWorld(tmp_path / "stores").start()
+    for name, value in world.environment().items():
+        monkeypatch.setenv(name, value)
+    saved = {}
+    with app.app_context():
+        for system_id, url in world.base_urls().items():
+            system = db.session.get(System, system_id)
+            saved[system_id] = dict(system.connector_settings)
+            settings = {k: v for k, v in system.connector_settings.items() if k != "subdomain"}
+            system.connector_settings = {**settings, "base_url": url}
+        db.session.commit()
+    yield world
+    from dsar.fulfilment import queue
+
+    queue.shutdown(app)
+    with app.app_context():
+        for system_id, settings in saved.items():
+            db.session.get(System, system_id).connector_settings = settings
+        db.session.commit()
+    world.stop()

@@ -153,6 +153,8 @@ class RequestOut(Schema):
     chased_at = fields.DateTime(allow_none=True, metadata={"description": "when the subject last sent a reminder"})
     statutory_due = fields.Date(allow_none=True)
     clocks = fields.Dict(keys=fields.String(), values=fields.Nested(ClockOut))
+    progress = fields.Dict(metadata={"description": "fulfilment tasks: total, finished (done + failed), done, "
+                                                    "failed, waiting (for a person or a bot), in_progress"})
 
 
 class RequestCreatedOut(RequestOut):
@@ -161,6 +163,8 @@ class RequestCreatedOut(RequestOut):
 
 
 class RequestDetailOut(RequestOut):
+    tasks = fields.List(fields.Dict(), metadata={
+        "description": "one per (system, action): status, outcome, per-record results, error (/api/v1/tasks)"})
     timeline = fields.List(fields.Nested(EventOut))
 
 

@@ -9,6 +9,7 @@ from dsar.api import schemas
 from dsar.api.auth import authenticate
 from dsar.api.errors import ApiError
 from dsar.extensions import db
+from dsar.fulfilment import progress
 from dsar.lifecycle import ACTIONS
 from dsar.models import Controller, Event, Request
 from dsar.requests import service
@@ -17,10 +18,11 @@ from dsar.triage.queue import queue_page
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 PUBLIC_ENDPOINTS = {"api.openapi_document", "api.docs_page"}
-# URL form of each action the API exposes (internal steps such as start_fulfilment are not).
+# URL form of each action the API exposes.
 API_ACTIONS = {name.replace("_", "-"): name for name in (
     "verify", "request_information", "approve", "reject", "extend", "cancel", "assign", "note",
     "route", "forward", "complete", "complete_partially", "answer", "close", "mark_duplicate",
+    "start_fulfilment",  # again, after a task failed for good: its failed tasks run anew
 )}
 assert set(API_ACTIONS.values()) <= set(ACTIONS)
 
@@ -53,10 +55,14 @@ def _principal() -> permissions.Principal:
     return g.principal
 
 
-def _dump(req: Request, *, detail: bool = False) -> dict:
+def _dump(req: Request, *, detail: bool = False, progress_of: dict | None = None) -> dict:
     body = (_detail if detail else _out).dump(req)
     body["clocks"] = {name: clock.as_dict() | {"name": name} for name, clock in service.clocks_of(req).items()}
+    if progress_of is None:
+        progress_of = progress.summaries([req.id])
+    body["progress"] = progress_of.get(req.id) or progress.empty()
     if detail:
+        body["tasks"] = [progress.task_dict(t) for t in service.request_tasks(req)]
         body["timeline"] = _events.dump(db.session.scalars(
             select(Event).where(Event.request_id == req.id).order_by(Event.seq)))
     return body
@@ -101,8 +107,9 @@ def list_requests():
         args["status"] = [s for s in args["status"].split(",") if s]
     query = _list_query.load(args)
     page, next_cursor = queue_page(_principal(), query, query.get("cursor"), query["limit"])
+    progress_of = progress.summaries([r.id for r in page])  # one query for the page
     return jsonify({
-        "items": [_dump(r) for r in page],
+        "items": [_dump(r, progress_of=progress_of) for r in page],
         "next_cursor": next_cursor,
     })
 

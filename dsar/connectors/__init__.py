@@ -8,6 +8,7 @@ Each connector module defines one `Connector` subclass and registers it with
 from __future__ import annotations
 
 import importlib
+import threading
 
 from marshmallow import ValidationError
 
@@ -26,19 +27,25 @@ def register(cls: type[Connector]) -> type[Connector]:
 
 
 _loaded = False
+_loading = threading.Lock()
 
 
 def _load_built_in() -> None:
+    """Import every built-in connector once (tasks run in threads: one thread imports,
+    the others wait for the whole registry)."""
     global _loaded
     if _loaded:
         return
-    _loaded = True
-    for name in BUILT_IN:
-        try:
-            importlib.import_module(f"dsar.connectors.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"dsar.connectors.{name}":
-                raise
+    with _loading:
+        if _loaded:
+            return
+        for name in BUILT_IN:
+            try:
+                importlib.import_module(f"dsar.connectors.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"dsar.connectors.{name}":
+                    raise
+        _loaded = True
 
 
 def connector_class(type_name: str) -> type[Connector]:

@@ -245,7 +245,10 @@ def _plan(engine: sa.Engine, schema: str | None, tables: list[dict], url: str) -
 
 
 def _reflect(engine: sa.Engine, schema: str | None, tables: list[dict]) -> Plan:
-    """Check the register against the database and reflect the tables it needs, once."""
+    """Check the register against the database and reflect the tables it needs, once.
+
+    (SQLite's dialect warns that it skips expression indexes such as lower(email): the
+    index note may then say a search scans the table when it does not.)"""
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
         existing = set(inspector.get_table_names(schema=schema))
