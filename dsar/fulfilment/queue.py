@@ -92,15 +92,18 @@ def sweep() -> list[int]:
                      or_(Task.lease_until.is_(None), Task.lease_until < now))
     lost = and_(Task.status.in_((QUEUED, RUNNING)), Task.lease_until < now)
     ids = list(db.session.scalars(
-        update(Task).where(or_(due_retry, lost))
-        .values(lease_until=grace)
+        update(Task).where(due_retry).values(lease_until=grace)
+        .returning(Task.id).execution_options(synchronize_session=False)))
+    # A running task past its lease belonged to a worker that died: queued again, so that
+    # the dead run, were it only slow, can no longer write its end (`runner._finish`).
+    ids += list(db.session.scalars(
+        update(Task).where(lost).values(status=QUEUED, lease_until=grace)
         .returning(Task.id).execution_options(synchronize_session=False)))
     # A queued task with no lease yet is given one, so that it is found again if lost.
     db.session.execute(update(Task).where(Task.status == QUEUED, Task.lease_until.is_(None))
                        .values(lease_until=grace).execution_options(synchronize_session=False))
     db.session.commit()
-    # Retrying tasks keep their status: `claim` takes a due retry as it is; a running
-    # task whose lease expired is taken over the same way.
+    # Retrying tasks keep their status: `claim` takes a due retry as it is.
     if ids:
         log.info("sweep: handing out tasks %s again", ids)
         enqueue(ids)

@@ -48,7 +48,7 @@ class Faults:
     server_errors: int = 0         # the next N calls get a 5xx
     server_error_status: int = 503
     latency: float = 0.0           # seconds added to every call
-    paths: str | None = None       # a regex: only calls whose path matches are faulted
+    paths: str | None = None       # a regex: only calls whose path matches are faulted (or slowed)
 
 
 @dataclass
@@ -147,7 +147,7 @@ class FakeVendor:
             elif targeted and faults.server_errors > 0:
                 faults.server_errors -= 1
                 fault = "5xx"
-            latency = faults.latency
+            latency = faults.latency if targeted else 0.0
         if latency:
             time.sleep(latency)
         if not self.authorized(call):
