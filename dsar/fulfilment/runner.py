@@ -25,14 +25,16 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from dsar import audit, connectors
+from dsar.audit.chain import GENESIS
 from dsar.connectors.base import (BLOCKED_BY_RETENTION, FOUND, NOT_FOUND, NOT_SUPPORTED, RESTRICTED, ActionResult, ConnectorError,
                                   RetryLater, Subject, TaskContext)
 from dsar.extensions import db
 from dsar.fulfilment.plan import retention_block
 from dsar.fulfilment.results import dump_result
-from dsar.models import Request, Role, Task
+from dsar.models import Event, Request, Role, Task
 from dsar.models.task import DONE, FAILED, FINISHED, QUEUED, RETRYING, RUNNING, WAITING
 from dsar.permissions import Principal
 from dsar.timeutil import now as current_time
@@ -51,37 +53,49 @@ class TaskNotWaiting(Exception):
 def run(task_id: int, *, worker: str = "in-process") -> str:
     """Run task `task_id` once if it is due; return what became of it."""
     now = current_time()
-    attempt = claim(task_id, worker, now)
+    attempt = _claim(task_id, worker, now)
     if attempt is None:
+        db.session.commit()
         return "skipped"
-    task = db.session.get(Task, task_id)
+    task = _load(task_id)
     request, system = task.request, task.system
+    action, reference, system_id = task.action, request.reference, system.id
+    block = retention_block(request, system) if action == "erase" else None
+    _end_read()  # the claim is committed before the connector runs; a vendor call may take seconds
     subject = _subject(request)
-    context = TaskContext(task_id=task.id, action=task.action, attempt=attempt, reference=request.reference,
-                          system_id=system.id, system_name=system.name, owner_email=system.owner_email,
+    context = TaskContext(task_id=task.id, action=action, attempt=attempt, reference=reference,
+                          system_id=system_id, system_name=system.name, owner_email=system.owner_email,
                           controller=request.controller.name if request.controller else "",
                           due=request.statutory_due)
     try:
-        result = _act(task, system, request, subject, context)
+        result = _act(task, system, subject, context, block)
     except RetryLater as exc:
         return _retry(task_id, attempt, str(exc), exc.delay)
     except ConnectorError as exc:
         return _finish(task_id, attempt, FAILED, None, str(exc))
     except Exception as exc:  # noqa: BLE001 — a bug or a timeout: retried, then failed visibly
-        log.exception("task %s (%s on %s) raised", task_id, task.action, task.system_id)
+        log.exception("task %s (%s on %s) raised", task_id, action, system_id)
         db.session.rollback()
         return _retry(task_id, attempt, f"unexpected error: {type(exc).__name__}: {exc}"[:500], None)
     if result.waiting:
         return _finish(task_id, attempt, WAITING, result, None)
-    if attempt > 1 and result.overall == NOT_FOUND and task.action == "erase":
+    if attempt > 1 and result.overall == NOT_FOUND and action == "erase":
         result.notes.append(f"nothing left to erase on attempt {attempt}: an interrupted earlier "
                             "attempt may already have erased it")
-    export = _write_export(request.reference, system.id, result) if task.action == "export" else None
+    export = _write_export(reference, system_id, result) if action == "export" else None
     return _finish(task_id, attempt, DONE, result, None, export=export)
 
 
 def claim(task_id: int, worker: str, now: datetime) -> int | None:
     """Take the task for one run; its attempt number, or None if it is not ours to run."""
+    attempt = _claim(task_id, worker, now)
+    db.session.commit()
+    return attempt
+
+
+def _claim(task_id: int, worker: str, now: datetime) -> int | None:
+    """The conditional UPDATE that takes a task (queued, due for a retry, or running under
+    an expired lease: its worker died), not yet committed."""
     timeout = current_app.config["TASK_TIMEOUT"]
     due = or_(Task.next_attempt_at.is_(None), Task.next_attempt_at <= now)
     statement = (
@@ -94,9 +108,29 @@ def claim(task_id: int, worker: str, now: datetime) -> int | None:
         .returning(Task.attempts)
         .execution_options(synchronize_session=False)
     )
-    attempt = db.session.execute(statement).scalar_one_or_none()
-    db.session.commit()
-    return attempt
+    return db.session.execute(statement).scalar_one_or_none()
+
+
+def _load(task_id: int) -> Task:
+    """The claimed task with what its run needs (request, identities, controller, system),
+    in one query, read in the claim's transaction."""
+    return db.session.scalars(
+        select(Task).where(Task.id == task_id)
+        .options(joinedload(Task.system),
+                 joinedload(Task.request).options(joinedload(Request.controller),
+                                                  joinedload(Request.identities)))
+        .execution_options(populate_existing=True)).unique().one()
+
+
+def _end_read() -> None:
+    """Commit without expiring what was loaded: the run goes on with the task, request and
+    system as they were read at its start (`_finish` re-reads the request under its lock)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def _subject(request: Request) -> Subject:
@@ -106,7 +140,7 @@ def _subject(request: Request) -> Subject:
     return Subject(request.reference, identities, dict(request.corrections or {}))
 
 
-def _act(task: Task, system, request: Request, subject: Subject, context: TaskContext) -> ActionResult:
+def _act(task: Task, system, subject: Subject, context: TaskContext, block) -> ActionResult:
     """Call the connector, or say why it was not called."""
     if task.action not in system.actions:
         return ActionResult.not_supported(
@@ -118,10 +152,8 @@ def _act(task: Task, system, request: Request, subject: Subject, context: TaskCo
             f"not searched: the request gives none of the identifiers {system.name} is searched by "
             f"({', '.join(system.identity_fields)})"])
     subject = Subject(subject.reference, searchable, subject.corrections)
-    block = retention_block(request, system) if task.action == "erase" else None
     connector = connectors.build(system)
     connector.context = context
-    db.session.commit()  # end the read transaction: a vendor call may take seconds
     if block is None:
         return getattr(connector, task.action)(subject)
     return _blocked_erasure(connector, system, subject, block)
@@ -171,12 +203,11 @@ def _retry(task_id: int, attempt: int, error: str, delay: float | None) -> str:
 
 def _finish(task_id: int, attempt: int, status: str, result: ActionResult | None, error: str | None, *,
             export: dict | None = None, retry_in: float | None = None) -> str:
-    """Store the run's end if this run still holds the task; settle the request."""
+    """Store the run's end if this run still holds the task; settle the request. One
+    transaction: the request's lock, the task's end, its audit event, the settlement."""
     now = current_time()
     task = db.session.get(Task, task_id)
-    request = db.session.scalars(
-        select(Request).where(Request.id == task.request_id).with_for_update()
-        .execution_options(populate_existing=True)).one()
+    request = _lock(task.request_id)
     values = {"status": status, "error": error, "lease_until": None,
               "finished_at": now if status in FINISHED else None,
               "next_attempt_at": now + timedelta(seconds=retry_in) if retry_in is not None else None}
@@ -190,14 +221,41 @@ def _finish(task_id: int, attempt: int, status: str, result: ActionResult | None
     if not held:  # a longer-lived duplicate run already took over: its result stands
         db.session.rollback()
         return "superseded"
-    _record(request, task, status, values, now)
-    _settle(request, now)
+    if status == RETRYING:  # retries are visible on the task; the trail records what was done
+        db.session.commit()  # and the task is not finished: nothing to settle
+        return status
+    head, counts = _tail(request.id)
+    event = _record(request, task, status, values, now, head)
+    _settle(request, now, counts, (event.seq, event.hash))
     return status
 
 
-def _record(request: Request, task: Task, status: str, values: dict, now: datetime) -> None:
-    if status == RETRYING:
-        return  # retries are visible on the task; the trail records what was done
+def _lock(request_id: int) -> Request:
+    """The request row, locked for this transaction (its audit chain and settlement)."""
+    return db.session.scalars(
+        select(Request).where(Request.id == request_id).with_for_update(of=Request)
+        .options(joinedload(Request.controller), joinedload(Request.pauses))
+        .execution_options(populate_existing=True)).unique().one()
+
+
+def _tail(request_id: int) -> tuple[tuple[int, str], dict[str, int]]:
+    """Read under the request's lock, in one statement: the head of its audit chain
+    (seq, hash) and how many of its tasks are unfinished, failed, and in all."""
+    last = select(Event.seq, Event.hash).where(Event.request_id == request_id).order_by(Event.seq.desc()).limit(1)
+    tasks = select(func.count()).where(Task.request_id == request_id)
+    row = db.session.execute(select(
+        last.with_only_columns(Event.seq).scalar_subquery(),
+        last.with_only_columns(Event.hash).scalar_subquery(),
+        tasks.where(Task.status.not_in(FINISHED)).scalar_subquery(),
+        tasks.where(Task.status == FAILED).scalar_subquery(),
+        tasks.scalar_subquery(),
+    )).one()
+    head = (row[0], row[1]) if row[0] is not None else (0, GENESIS)
+    return head, {"unfinished": row[2], "failed": row[3], "all": row[4]}
+
+
+def _record(request: Request, task: Task, status: str, values: dict, now: datetime,
+            head: tuple[int, str] | None = None) -> Event:
     data = {"task": task.id, "system": task.system_id, "action": task.action}
     if status == DONE or status == WAITING:
         data.update({k: values["result"][k] for k in ("outcome", "counts", "notes") if values["result"].get(k)})
@@ -205,24 +263,22 @@ def _record(request: Request, task: Task, status: str, values: dict, now: dateti
             data["waiting"] = values["result"]["waiting"]
     else:
         data["error"] = values["error"]
-    audit.record(request, actor=FULFILMENT.actor, kind=f"task_{status}", at=now, data=data)
+    return audit.record(request, actor=FULFILMENT.actor, kind=f"task_{status}", at=now, data=data, chain_head=head)
 
 
-def _settle(request: Request, now: datetime) -> None:
-    """Commit; if every task of the request has finished, complete it (partially if one failed)."""
-    counts = dict(db.session.execute(
-        select(Task.status, func.count()).where(Task.request_id == request.id).group_by(Task.status)).all())
-    unfinished = sum(n for s, n in counts.items() if s not in FINISHED)
-    if unfinished or request.status != "in_fulfilment":
+def _settle(request: Request, now: datetime, counts: dict[str, int], head: tuple[int, str]) -> None:
+    """Commit; if every task of the request has finished, complete it (partially if one
+    failed) in the same transaction, under the request's lock. `head` is its audit chain's."""
+    if counts["unfinished"] or request.status != "in_fulfilment":
         db.session.commit()
         return
-    from dsar.requests.service import perform
+    from dsar.requests.service import complete_fulfilment
 
-    failed = counts.get(FAILED, 0)
+    failed = counts["failed"]
     action = "complete_partially" if failed else "complete"
-    summary = (f"{failed} of {sum(counts.values())} tasks failed" if failed
-               else f"all {sum(counts.values())} tasks done")
-    perform(request.reference, action, FULFILMENT, {"summary": summary}, now=now)  # commits
+    summary = f"{failed} of {counts['all']} tasks failed" if failed else f"all {counts['all']} tasks done"
+    complete_fulfilment(request, action, FULFILMENT, summary, now=now, chain_head=head)
+    db.session.commit()
 
 
 def report(task_id: int, result: ActionResult, actor: str) -> Task:
@@ -232,9 +288,7 @@ def report(task_id: int, result: ActionResult, actor: str) -> Task:
     task = db.session.get(Task, task_id)
     if task is None:
         raise TaskNotWaiting("no such task")
-    request = db.session.scalars(
-        select(Request).where(Request.id == task.request_id).with_for_update()
-        .execution_options(populate_existing=True)).one()
+    request = _lock(task.request_id)
     db.session.refresh(task)
     if task.status != WAITING:
         db.session.rollback()
@@ -245,8 +299,9 @@ def report(task_id: int, result: ActionResult, actor: str) -> Task:
         values["result"]["export"] = _write_export(request.reference, task.system_id, result)
     for key, value in values.items():
         setattr(task, key, value)
-    audit.record(request, actor=actor, kind="task_done", at=now, data={
+    head, counts = _tail(request.id)  # flushes the task's new state first
+    event = audit.record(request, actor=actor, kind="task_done", at=now, data={
         "task": task.id, "system": task.system_id, "action": task.action, "outcome": result.overall,
-        **({"notes": result.notes} if result.notes else {})})
-    _settle(request, now)
+        **({"notes": result.notes} if result.notes else {})}, chain_head=head)
+    _settle(request, now, counts, (event.seq, event.hash))
     return task

@@ -338,6 +338,29 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
     return request
 
 
+def complete_fulfilment(request: Request, action: str, principal: Principal, summary: str, *, now: datetime,
+                        chain_head: tuple[int, str] | None = None):
+    """`perform(reference, action, principal, {"summary": summary})` for "complete" or
+    "complete_partially", on a request the caller has already locked (SELECT ... FOR
+    UPDATE) in this transaction: the same transition, audit event and clocks, without
+    reading the request again. The caller commits. `chain_head` is the (seq, hash) of the
+    request's last event when the caller knows it. Returns the event."""
+    if action not in ("complete", "complete_partially"):
+        raise ValueError(f"complete_fulfilment cannot {action}")
+    permissions.check_action(principal, action, request)
+    before = request.status
+    after = lifecycle.next_status(action, before)
+    request.fulfilled_at = now
+    request.status = after.value
+    event = audit.record(request, actor=principal.actor, kind=action, at=now, data={"summary": summary},
+                         from_status=before if after.value != before else None,
+                         to_status=after.value if after.value != before else None, chain_head=chain_head)
+    # The operator's row is only read by the clocks of a request with no controller.
+    controller = request.controller
+    _touch(request, controller if controller is not None and controller.is_operator else _operator(), now)
+    return event
+
+
 def request_tasks(request: Request) -> list:
     from dsar.models import Task
 
