@@ -331,6 +331,19 @@ class ConnectorSchema(StrictSchema):
             _merge(errors, _nest(path, message))
         if errors:
             raise ValidationError(errors)
+        if isinstance(data.get("type"), str):
+            _check_with_connector(data["type"], data.get("settings") or {})
+
+
+def _check_with_connector(type_name: str, settings: dict) -> None:
+    """The connector type exists and its own schema accepts the settings (dsar.connectors)."""
+    from dsar import connectors
+
+    problems = connectors.settings_problems(type_name, settings)
+    if isinstance(problems, str):
+        raise ValidationError({"type": [problems]})
+    if problems:
+        raise ValidationError({"settings": problems})
 
 
 class SystemSchema(StrictSchema):
