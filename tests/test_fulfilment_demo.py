@@ -164,3 +164,15 @@ def test_every_task_is_in_the_audit_trail_and_the_chain_holds(app, client, token
     assert {(e["data"]["system"], e["data"]["action"]) for e in finished} == set(done["by_system"])
     assert done["timeline"][-1]["kind"] == "complete"
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_the_request_page_shows_what_each_system_did(app, client, token, demo_world, staff):
+    done = _fulfil(app, client, token, ["erasure"], "septeo")
+    browser = staff("operator_admin", None)
+    page = browser.get(f"/staff/requests/{done['reference']}").get_data(as_text=True)
+    assert "4 of 4 tasks finished." in page
+    assert page.count("blocked by retention") >= 2 and "1 erased" in page
+    assert "erasure blocked by the retention duty of" in page
+    assert "Sentry application logs collection" in page and "not supported" in page
+    queue_page = browser.get("/staff/").get_data(as_text=True)
+    assert "<td>4/4</td>" in queue_page.replace("\n", "")

@@ -23,16 +23,16 @@ ROLES = [("operator_admin", None), ("operator_agent", None),
 # reference may appear on it).
 STAFF_ENDPOINTS = {"accounts.login", "accounts.logout", "staff.request_page", "staff.request_action",
                    "staff.message_page", "staff.message_action"}
-OPERATOR_ONLY = {"route", "forward"}
+OPERATOR_ONLY = {"route", "forward", "start_fulfilment", "complete"}
 CONTROLLER_DECISIONS = {"verify", "request_information", "approve", "reject", "extend", "cancel", "mark_duplicate",
                         "reply"}
 # Non-destructive first, so each later action still meets an open request.
 ORDER = ["note", "reply", "assign", "extend", "route", "forward", "request_information", "verify", "approve",
-         "mark_duplicate", "reject", "cancel"]
+         "start_fulfilment", "complete", "mark_duplicate", "reject", "cancel"]
 PAYLOAD = {"note": {"text": "n"}, "reply": {"text": "hello"}, "assign": {"assignee": "Ana"}, "extend": {"reason": "complex"},
            "route": {"controller": MARTIN}, "request_information": {"reason": "id card"},
            "verify": {"reason": "checked"}, "approve": {"instruction": "go"},
-           "reject": {"grounds": "excessive", "reason": "r"}, "cancel": {"reason": "r"}}
+           "reject": {"grounds": "excessive", "reason": "r"}, "cancel": {"reason": "r"}, "complete": {"summary": "by hand"}}
 assert set(ORDER) == set(STAFF_ACTIONS)
 
 

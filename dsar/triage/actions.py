@@ -28,6 +28,8 @@ STAFF_ACTIONS = {
     "mark_duplicate": "Merge as duplicate",
     "route": "Route to a controller",
     "forward": "Forward to the controller",
+    "start_fulfilment": "Run the failed tasks again",
+    "complete": "Mark as fulfilled (what the tasks could not do was done by hand)",
     "cancel": "Cancel",
     "note": "Add a note",
     "reply": "Write to the subject",
@@ -46,7 +48,7 @@ FIELDS = {
     "verify": ("reason",), "request_information": ("reason",), "approve": ("instruction",),
     "reject": ("grounds", "reason"), "extend": ("reason",), "assign": ("assignee",),
     "mark_duplicate": ("duplicate_of", "reason"), "route": ("controller", "reason"),
-    "forward": (), "cancel": ("reason",), "note": ("text",), "reply": ("text",),
+    "forward": (), "start_fulfilment": (), "complete": ("summary",), "cancel": ("reason",), "note": ("text",), "reply": ("text",),
 }
 
 

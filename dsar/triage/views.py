@@ -14,6 +14,7 @@ from sqlalchemy import select
 from dsar.accounts.web import current_principal, protect
 from dsar.api.errors import ApiError
 from dsar.extensions import db
+from dsar.fulfilment import progress
 from dsar.intake.pipeline import get_message
 from dsar.lifecycle import REJECTION_GROUNDS, Status
 from dsar.models import Controller, Event, Message, Task
@@ -50,6 +51,7 @@ def queue_page():
         abort(404)
     return render_template(
         "staff/queue.html", rows=[(r, service.clocks_of(r)) for r in rows], next_cursor=next_cursor,
+        progress=progress.summaries([r.id for r in rows]),
         filters_args={k: v for k, v in request.args.items() if k != "cursor" and v}, args=request.args, statuses=[s.value for s in Status], rights=RIGHT_NAMES,
         controllers=_controllers() if principal.is_operator else [])
 
@@ -65,7 +67,8 @@ def _request_page(reference: str, outcome: actions.Outcome | None = None):
     tasks = db.session.scalars(select(Task).where(Task.request_id == req.id).order_by(Task.id)).all()
     page = render_template(
         "staff/request.html", req=req, clocks=service.clocks_of(req), events=events, messages=messages,
-        tasks=tasks, offered=actions.offered_actions(principal, req), grounds=REJECTION_GROUNDS,
+        tasks=tasks, progress=progress.summaries([req.id]).get(req.id) or progress.empty(),
+        offered=actions.offered_actions(principal, req), grounds=REJECTION_GROUNDS,
         controllers=_controllers() if principal.is_operator else [], outcome=outcome)
     return page, (outcome.status if outcome else 200)
 
