@@ -17,6 +17,12 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The demo register's SQL systems read their database from these: `dsar demo-data` makes
+# the two SQLite stores (dsar/demo_stores.py). Vendor systems have no credentials in the
+# demo: their tasks fail, saying which variable is missing, and staff see it.
+demo: export SEPTEO_PRODUCT_DB_URL ?= sqlite:///$(CURDIR)/instance/demo-product.sqlite3
+demo: export SEPTEO_MONITORING_DB_URL ?= sqlite:///$(CURDIR)/instance/demo-monitoring.sqlite3
+
 demo: venv
 	$(DSAR) db upgrade
 	$(DSAR) register sync

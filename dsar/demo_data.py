@@ -5,6 +5,7 @@ holds requests."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from datetime import timedelta
 
 import click
@@ -36,13 +37,16 @@ def demo_data_command(count: int, seed: int) -> None:
         click.echo("demo data: the database already holds requests; nothing added")
         return
     rng = random.Random(seed)
+    people = [{"email": f"subject{n}@example.org", "name": _name(n), "phone": f"+33 6 00 00 {n:04d}"}
+              for n in range(count)]
+    stores = _demo_stores(people)
     controllers = list(db.session.scalars(select(Controller).order_by(Controller.id)))
     intake = Principal(Role.BOT, None, "demo-data")
     stages = [name for name, weight in STAGES for _ in range(weight)]
     today = current_time()
     for n in range(count):
         controller = rng.choice(controllers)
-        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        name = people[n]["name"]
         received = today - timedelta(days=rng.randint(0, 50), hours=rng.randint(0, 23))
         stage = rng.choice(stages)
         rights = rng.sample(RIGHT_NAMES[:6], k=rng.choice((1, 1, 2)))
@@ -68,3 +72,26 @@ def demo_data_command(count: int, seed: int) -> None:
             perform(request.reference, "reject", decider,
                     {"grounds": "excessive", "reason": "The same request for the fourth time this month."}, now=at)
     click.echo(f"demo data: {count} requests filed across {len(controllers)} controllers")
+    if stores:
+        click.echo(f"demo data: the register's SQL stores hold the demo people: {stores}")
+
+
+def _name(n: int) -> str:
+    """Distinct names for the first hundred people (a shared name would match two people)."""
+    return f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[(n // len(FIRST_NAMES)) % len(LAST_NAMES)]}"
+
+
+def _demo_stores(people: list[dict]) -> str:
+    """Fill the demo register's SQL stores (`make demo` points the register at them)
+    when their environment names SQLite files that do not exist yet."""
+    import os
+
+    from dsar import demo_stores
+
+    wanted = demo_stores.urls(current_app.instance_path)
+    if any(os.environ.get(name) != url for name, url in wanted.items()):
+        return ""
+    if all(Path(url.removeprefix("sqlite:///")).exists() for url in wanted.values()):
+        return ""
+    demo_stores.build(current_app.instance_path, people)
+    return ", ".join(wanted.values())
