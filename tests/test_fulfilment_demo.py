@@ -176,3 +176,19 @@ def test_the_request_page_shows_what_each_system_did(app, client, token, demo_wo
     assert "Sentry application logs collection" in page and "not supported" in page
     queue_page = browser.get("/staff/").get_data(as_text=True)
     assert "<td>4/4</td>" in queue_page.replace("\n", "")
+
+
+def test_routing_asks_the_operators_own_systems_who_holds_data(app, client, token, demo_world):
+    """HubSpot and Pipedrive serve Septeo alone: finding Jeanne there routes her request to
+    Septeo. Zendesk and the product database serve every client: they are not asked."""
+    operator = token("operator_admin")
+    body = {"rights": ["access"], "identities": [{"type": "email", "value": JEANNE["email"]}]}
+    routed = client.post("/api/v1/requests", json=body, headers=operator).json
+    assert routed["controller"] == "septeo" and routed["routing"]["rule"] == "discovery"
+    assert demo_world.zendesk.calls == []
+    stranger = {"rights": ["access"], "identities": [{"type": "email", "value": "nobody@mail.example"}]}
+    assert client.post("/api/v1/requests", json=stranger, headers=operator).json["controller"] is None
+    demo_world.hubspot.faults.server_errors = 100
+    demo_world.pipedrive.faults.server_errors = 100
+    down = client.post("/api/v1/requests", json=stranger, headers=operator).json
+    assert down["controller"] is None and "discovery errors" in down["routing"]["reason"]

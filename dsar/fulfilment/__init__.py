@@ -18,7 +18,8 @@ _redis: dict[str, object] = {}
 
 def init_app(app: Flask) -> None:
     from dsar.connectors import ratelimit
-    from dsar.fulfilment import api, worker  # noqa: F401  (api adds its routes to the API blueprint)
+    from dsar.fulfilment import api, discovery, worker
+    from dsar.routing import register_discoverer
 
     from dsar.api import openapi
 
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     if "tasks_api" not in app.blueprints:
         app.register_blueprint(api.bp)
     openapi.extend(api.document)
+    register_discoverer(discovery.controllers_holding)
     if app.config.get("REDIS_URL"):
         ratelimit.configure(redis_connection(app))
     for module in ("manual_views", "callbacks"):  # the manual and webhook connectors' pages
