@@ -24,7 +24,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from dsar import audit, connectors
@@ -34,7 +36,7 @@ from dsar.connectors.base import (BLOCKED_BY_RETENTION, FOUND, NOT_FOUND, NOT_SU
 from dsar.extensions import db
 from dsar.fulfilment.plan import retention_block
 from dsar.fulfilment.results import dump_result
-from dsar.models import Event, Request, Role, Task
+from dsar.models import Controller, Event, Request, Role, SubjectIdentity, System, Task
 from dsar.models.task import DONE, FAILED, FINISHED, QUEUED, RETRYING, RUNNING, WAITING
 from dsar.permissions import Principal
 from dsar.timeutil import now as current_time
@@ -57,33 +59,31 @@ def run(task_id: int, *, worker: str = "in-process") -> str:
     if attempt is None:
         db.session.commit()
         return "skipped"
-    task = _load(task_id)
-    request, system = task.request, task.system
+    task, request, system = _load(task_id)
+    block = retention_block(request, system) if task.action == "erase" else None
+    db.session.commit()  # the claim, before the connector runs: a vendor call may take seconds
     action, reference, system_id = task.action, request.reference, system.id
-    block = retention_block(request, system) if action == "erase" else None
-    _end_read()  # the claim is committed before the connector runs; a vendor call may take seconds
-    subject = _subject(request)
-    context = TaskContext(task_id=task.id, action=action, attempt=attempt, reference=reference,
+    subject = Subject(reference, request.identities, dict(request.corrections or {}))
+    context = TaskContext(task_id=task_id, action=action, attempt=attempt, reference=reference,
                           system_id=system_id, system_name=system.name, owner_email=system.owner_email,
-                          controller=request.controller.name if request.controller else "",
-                          due=request.statutory_due)
+                          controller=request.controller_name or "", due=request.statutory_due)
     try:
         result = _act(task, system, subject, context, block)
     except RetryLater as exc:
-        return _retry(task_id, attempt, str(exc), exc.delay)
+        return _retry(task, attempt, str(exc), exc.delay)
     except ConnectorError as exc:
-        return _finish(task_id, attempt, FAILED, None, str(exc))
+        return _finish(task, attempt, FAILED, None, str(exc))
     except Exception as exc:  # noqa: BLE001 — a bug or a timeout: retried, then failed visibly
         log.exception("task %s (%s on %s) raised", task_id, action, system_id)
         db.session.rollback()
-        return _retry(task_id, attempt, f"unexpected error: {type(exc).__name__}: {exc}"[:500], None)
+        return _retry(task, attempt, f"unexpected error: {type(exc).__name__}: {exc}"[:500], None)
     if result.waiting:
-        return _finish(task_id, attempt, WAITING, result, None)
+        return _finish(task, attempt, WAITING, result, None)
     if attempt > 1 and result.overall == NOT_FOUND and action == "erase":
         result.notes.append(f"nothing left to erase on attempt {attempt}: an interrupted earlier "
                             "attempt may already have erased it")
     export = _write_export(reference, system_id, result) if action == "export" else None
-    return _finish(task_id, attempt, DONE, result, None, export=export)
+    return _finish(task, attempt, DONE, result, None, export=export)
 
 
 def claim(task_id: int, worker: str, now: datetime) -> int | None:
@@ -93,51 +93,81 @@ def claim(task_id: int, worker: str, now: datetime) -> int | None:
     return attempt
 
 
+# The statements of every run, built once (Core, on the tables: building an ORM
+# statement again for each task costs more than running it).
+_tasks, _requests, _systems = Task.__table__, Request.__table__, System.__table__
+_controllers, _identities, _events = Controller.__table__, SubjectIdentity.__table__, Event.__table__
+_NOW = bindparam("now", type_=_tasks.c.started_at.type)
+
+_CLAIM = (
+    update(_tasks)
+    .where(_tasks.c.id == bindparam("task_id"),
+           or_(_tasks.c.status.in_((QUEUED, RETRYING))
+               & or_(_tasks.c.next_attempt_at.is_(None), _tasks.c.next_attempt_at <= _NOW),
+               (_tasks.c.status == RUNNING) & (_tasks.c.lease_until < _NOW)))
+    .values(status=RUNNING, attempts=_tasks.c.attempts + 1, started_at=_NOW, claimed_by=bindparam("worker"),
+            lease_until=bindparam("lease_until", type_=_tasks.c.lease_until.type), next_attempt_at=None)
+    .returning(_tasks.c.attempts)
+)
+
+_LOAD = (
+    select(_tasks.c.request_id, _tasks.c.system_id, _tasks.c.action,
+           _requests.c.reference, _requests.c.controller_id, _requests.c.corrections, _requests.c.statutory_due,
+           _controllers.c.name.label("controller_name"),
+           _identities.c.kind.label("identity_kind"), _identities.c.value.label("identity_value"),
+           *(c.label(f"system__{c.name}") for c in _systems.c))
+    .select_from(_tasks.join(_requests, _requests.c.id == _tasks.c.request_id)
+                 .join(_systems, _systems.c.id == _tasks.c.system_id)
+                 .outerjoin(_controllers, _controllers.c.id == _requests.c.controller_id)
+                 .outerjoin(_identities, _identities.c.request_id == _requests.c.id))
+    .where(_tasks.c.id == bindparam("task_id"))
+    .order_by(_identities.c.id)
+)
+
+_HELD = (_tasks.update()
+         .where(_tasks.c.id == bindparam("task_id"), _tasks.c.attempts == bindparam("attempt"),
+                _tasks.c.status == RUNNING))
+
+
+def _tail_statement():
+    request_id = bindparam("request_id")
+    last = (select(_events.c.seq, _events.c.hash).where(_events.c.request_id == request_id)
+            .order_by(_events.c.seq.desc()).limit(1))
+    count = select(func.count()).select_from(_tasks).where(_tasks.c.request_id == request_id)
+    return select(last.with_only_columns(_events.c.seq).scalar_subquery(),
+                  last.with_only_columns(_events.c.hash).scalar_subquery(),
+                  count.where(_tasks.c.status.not_in(FINISHED)).scalar_subquery(),
+                  count.where(_tasks.c.status == FAILED).scalar_subquery(),
+                  count.scalar_subquery())
+
+
+_TAIL = _tail_statement()
+
+
 def _claim(task_id: int, worker: str, now: datetime) -> int | None:
     """The conditional UPDATE that takes a task (queued, due for a retry, or running under
     an expired lease: its worker died), not yet committed."""
-    timeout = current_app.config["TASK_TIMEOUT"]
-    due = or_(Task.next_attempt_at.is_(None), Task.next_attempt_at <= now)
-    statement = (
-        update(Task)
-        .where(Task.id == task_id,
-               or_(Task.status.in_((QUEUED, RETRYING)) & due,
-                   (Task.status == RUNNING) & (Task.lease_until < now)))
-        .values(status=RUNNING, attempts=Task.attempts + 1, started_at=now, claimed_by=worker[:120],
-                lease_until=now + timedelta(seconds=timeout + 5), next_attempt_at=None)
-        .returning(Task.attempts)
-        .execution_options(synchronize_session=False)
-    )
-    return db.session.execute(statement).scalar_one_or_none()
+    lease_until = now + timedelta(seconds=current_app.config["TASK_TIMEOUT"] + 5)
+    return db.session.execute(_CLAIM, {"task_id": task_id, "now": now, "worker": worker[:120],
+                                       "lease_until": lease_until}).scalar_one_or_none()
 
 
-def _load(task_id: int) -> Task:
-    """The claimed task with what its run needs (request, identities, controller, system),
-    in one query, read in the claim's transaction."""
-    return db.session.scalars(
-        select(Task).where(Task.id == task_id)
-        .options(joinedload(Task.system),
-                 joinedload(Task.request).options(joinedload(Request.controller),
-                                                  joinedload(Request.identities)))
-        .execution_options(populate_existing=True)).unique().one()
-
-
-def _end_read() -> None:
-    """Commit without expiring what was loaded: the run goes on with the task, request and
-    system as they were read at its start (`_finish` re-reads the request under its lock)."""
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
-
-
-def _subject(request: Request) -> Subject:
+def _load(task_id: int) -> tuple[SimpleNamespace, SimpleNamespace, SimpleNamespace]:
+    """What a run needs of the claimed task, its request (identities, controller's name)
+    and its system, in one query in the claim's transaction, as plain values."""
+    rows = db.session.execute(_LOAD, {"task_id": task_id}).all()
+    first = rows[0]
+    task = SimpleNamespace(id=task_id, request_id=first.request_id, system_id=first.system_id,
+                           action=first.action)
     identities: dict[str, list[str]] = {}
-    for identity in request.identities:
-        identities.setdefault(identity.kind, []).append(identity.value)
-    return Subject(request.reference, identities, dict(request.corrections or {}))
+    for row in rows:
+        if row.identity_kind is not None:
+            identities.setdefault(row.identity_kind, []).append(row.identity_value)
+    request = SimpleNamespace(id=first.request_id, reference=first.reference, controller_id=first.controller_id,
+                              corrections=first.corrections, statutory_due=first.statutory_due,
+                              controller_name=first.controller_name, identities=identities)
+    system = SimpleNamespace(**{c.name: first._mapping[f"system__{c.name}"] for c in _systems.c})
+    return task, request, system
 
 
 def _act(task: Task, system, subject: Subject, context: TaskContext, block) -> ActionResult:
@@ -191,22 +221,22 @@ def _write_export(reference: str, system_id: str, result: ActionResult) -> dict:
     return {"file": f"{reference}/{target.name}", "records": len(records)}
 
 
-def _retry(task_id: int, attempt: int, error: str, delay: float | None) -> str:
+def _retry(task, attempt: int, error: str, delay: float | None) -> str:
     if attempt >= current_app.config["TASK_MAX_ATTEMPTS"]:
-        return _finish(task_id, attempt, FAILED, None, f"{error} (gave up after {attempt} attempts)")
+        return _finish(task, attempt, FAILED, None, f"{error} (gave up after {attempt} attempts)")
     if delay is None:
         base = current_app.config["TASK_RETRY_BASE"]
         delay = random.uniform(base, base * 2 ** attempt)  # exponential, jittered
     delay = min(max(delay, 0.0), RETRY_CAP)
-    return _finish(task_id, attempt, RETRYING, None, error, retry_in=delay)
+    return _finish(task, attempt, RETRYING, None, error, retry_in=delay)
 
 
-def _finish(task_id: int, attempt: int, status: str, result: ActionResult | None, error: str | None, *,
+def _finish(task, attempt: int, status: str, result: ActionResult | None, error: str | None, *,
             export: dict | None = None, retry_in: float | None = None) -> str:
     """Store the run's end if this run still holds the task; settle the request. One
-    transaction: the request's lock, the task's end, its audit event, the settlement."""
+    transaction: the request's lock, the task's end, its audit event, the settlement.
+    `task` is what `_load` read of it."""
     now = current_time()
-    task = db.session.get(Task, task_id)
     request = _lock(task.request_id)
     values = {"status": status, "error": error, "lease_until": None,
               "finished_at": now if status in FINISHED else None,
@@ -215,9 +245,7 @@ def _finish(task_id: int, attempt: int, status: str, result: ActionResult | None
         values.update(outcome=None if result.waiting else result.overall,
                       result=dump_result(result, **({"export": export} if export else {}),
                                          **({"waiting": result.waiting} if result.waiting else {})))
-    held = db.session.execute(
-        update(Task).where(Task.id == task_id, Task.attempts == attempt, Task.status == RUNNING)
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+    held = db.session.execute(_HELD.values(**values), {"task_id": task.id, "attempt": attempt}).rowcount
     if not held:  # a longer-lived duplicate run already took over: its result stands
         db.session.rollback()
         return "superseded"
@@ -241,20 +269,12 @@ def _lock(request_id: int) -> Request:
 def _tail(request_id: int) -> tuple[tuple[int, str], dict[str, int]]:
     """Read under the request's lock, in one statement: the head of its audit chain
     (seq, hash) and how many of its tasks are unfinished, failed, and in all."""
-    last = select(Event.seq, Event.hash).where(Event.request_id == request_id).order_by(Event.seq.desc()).limit(1)
-    tasks = select(func.count()).where(Task.request_id == request_id)
-    row = db.session.execute(select(
-        last.with_only_columns(Event.seq).scalar_subquery(),
-        last.with_only_columns(Event.hash).scalar_subquery(),
-        tasks.where(Task.status.not_in(FINISHED)).scalar_subquery(),
-        tasks.where(Task.status == FAILED).scalar_subquery(),
-        tasks.scalar_subquery(),
-    )).one()
+    row = db.session.execute(_TAIL, {"request_id": request_id}).one()
     head = (row[0], row[1]) if row[0] is not None else (0, GENESIS)
     return head, {"unfinished": row[2], "failed": row[3], "all": row[4]}
 
 
-def _record(request: Request, task: Task, status: str, values: dict, now: datetime,
+def _record(request: Request, task, status: str, values: dict, now: datetime,
             head: tuple[int, str] | None = None) -> Event:
     data = {"task": task.id, "system": task.system_id, "action": task.action}
     if status == DONE or status == WAITING:
