@@ -5,7 +5,13 @@ number of `dsar worker` processes, on any machines, share the queue. Without it 
 embedded demo) a small thread pool in this process runs the same job function.
 The queue's name is `DSAR_TASK_QUEUE` (default `dsar-tasks`).
 
-Jobs only carry a task id; the database says what is due. `sweep` is the safety net
+Jobs only carry task ids; the database says what is due. A job carries one task,
+except when many are handed out at once (a backlog, the sweeper after an outage): then
+up to `BATCH_MAX` tasks share a job, which saves RQ's own bookkeeping (several Redis
+round trips a job) while there are still at least `BATCH_SPREAD` jobs to share between
+workers. The tasks of a batch stay independent: each is claimed, run and finished on
+its own, under its own timeout, and those not started yet are leased, so that if the
+worker dies the sweeper hands them out again like any lost task. `sweep` is the safety net
 that makes the queue and the database agree again after a crash: it re-enqueues tasks
 whose retry time has come, tasks whose worker died (lease expired), and tasks queued
 but never started (the process died between commit and enqueue). Every worker, and the
@@ -30,6 +36,8 @@ log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = 1.0   # seconds
 QUEUED_GRACE = 600     # seconds a queued task may wait for a worker before it is enqueued again
+BATCH_MAX = 10         # tasks in one job at most
+BATCH_SPREAD = 16      # a hand-out is batched only as far as it still makes this many jobs
 
 
 def run_job(task_id: int) -> str:
@@ -43,6 +51,72 @@ def run_job(task_id: int) -> str:
             return run(task_id, worker=_worker_name())
         finally:
             db.session.remove()
+
+
+def run_jobs(task_ids: list[int]) -> dict[int, str]:
+    """The job function of a batch: each task run on its own, as `run_job` would, each
+    under the task timeout; what became of each. A task that raised is left to the sweeper
+    (its lease runs out) and the job fails once the others are done, naming it."""
+    from dsar.fulfilment import worker_app
+    from dsar.fulfilment.runner import run
+
+    app = worker_app()
+    outcomes: dict[int, str] = {}
+    raised: dict[int, str] = {}
+    with app.app_context():
+        timeout = app.config["TASK_TIMEOUT"]
+        try:
+            _lease(task_ids, current_time() + timedelta(seconds=timeout + 5))
+        finally:
+            db.session.remove()
+        worker = _worker_name()
+        for task_id in task_ids:
+            try:
+                with _time_limit(timeout):
+                    outcomes[task_id] = run(task_id, worker=worker)
+            except Exception as exc:  # noqa: BLE001 — the next tasks of the batch still run
+                log.exception("task %s of a batch", task_id)
+                raised[task_id] = f"{type(exc).__name__}: {exc}"
+            finally:
+                db.session.remove()
+    if raised:
+        raise RuntimeError(f"{len(raised)} of {len(task_ids)} tasks raised (the sweeper hands them out again): "
+                           + "; ".join(f"task {k}: {v}" for k, v in raised.items())[:2000])
+    return outcomes
+
+
+def _lease(task_ids: list[int], until) -> None:
+    """Give the batch's queued tasks the lease a claimed task has: if this worker dies
+    before it reaches them, the sweeper hands them out again when it runs out (and if it
+    is only slow, another worker may take them first: each task is claimed once)."""
+    db.session.execute(update(Task).where(Task.id.in_(task_ids), Task.status == QUEUED)
+                       .values(lease_until=until).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+class _time_limit:
+    """RQ's timeout (a SIGALRM), for one task of a batch. Only the main thread gets
+    signals: elsewhere (not how RQ runs jobs) there is no limit."""
+
+    def __init__(self, seconds: int):
+        self.penalty = None
+        if threading.current_thread() is threading.main_thread() and seconds > 0:
+            from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
+
+            self.penalty = UnixSignalDeathPenalty(seconds, JobTimeoutException)
+
+    def __enter__(self):
+        if self.penalty is not None:
+            self.penalty.__enter__()
+
+    def __exit__(self, *exc):
+        return self.penalty.__exit__(*exc) if self.penalty is not None else False
+
+
+def _batches(task_ids: list[int]) -> list[list[int]]:
+    """Consecutive slices of the hand-out: single tasks unless it is large."""
+    size = max(1, min(BATCH_MAX, len(task_ids) // BATCH_SPREAD))
+    return [task_ids[i:i + size] for i in range(0, len(task_ids), size)]
 
 
 def _worker_name() -> str:
@@ -75,12 +149,17 @@ def _rq_enqueue(app: Flask, task_ids: list[int]) -> None:
 
     queue = Queue(app.config["TASK_QUEUE"], connection=redis_connection(app))
     timeout = app.config["TASK_TIMEOUT"]
+    jobs = []
+    for batch in _batches(list(task_ids)):
+        if len(batch) == 1:
+            jobs.append(Queue.prepare_data(run_job, (batch[0],), timeout=timeout, result_ttl=300,
+                                           failure_ttl=7 * 86400, description=f"dsar task {batch[0]}"))
+        else:  # each task has its own limit inside; this one bounds the whole batch
+            jobs.append(Queue.prepare_data(run_jobs, (batch,), timeout=timeout * len(batch) + 5, result_ttl=300,
+                                           failure_ttl=7 * 86400,
+                                           description=f"dsar tasks {', '.join(map(str, batch))}"))
     with queue.connection.pipeline() as pipe:
-        queue.enqueue_many([
-            Queue.prepare_data(run_job, (task_id,), timeout=timeout, result_ttl=300, failure_ttl=7 * 86400,
-                               description=f"dsar task {task_id}")
-            for task_id in task_ids
-        ], pipeline=pipe)
+        queue.enqueue_many(jobs, pipeline=pipe)
         pipe.execute()
 
 
