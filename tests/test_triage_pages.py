@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from conftest import csrf_token_of
 
 from dsar.clocks.clock import Clock, ClockState
 from dsar.triage.display import clock_badge

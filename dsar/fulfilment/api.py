@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from dsar import permissions
 from dsar.api.auth import authenticate
@@ -23,7 +23,7 @@ from dsar.extensions import db
 from dsar.fulfilment import progress
 from dsar.fulfilment.results import ResultSchema, load_result
 from dsar.fulfilment.runner import TaskNotWaiting, report
-from dsar.models import Request, Role, System, Task
+from dsar.models import Request, Role, Task
 from dsar.models.task import TASK_STATES, WAITING
 from dsar.timeutil import now as current_time
 

@@ -14,7 +14,8 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
+from typing import ClassVar
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -59,6 +60,20 @@ class FakeVendor:
     page_size: int = 2
     faults: Faults = field(default_factory=Faults)
     calls: list[Call] = field(default_factory=list)
+
+    # The fields `reset` keeps: what identifies the account, not what it holds.
+    keep_on_reset: ClassVar[tuple[str, ...]] = ("token", "page_size")
+
+    def reset(self) -> None:
+        """Back to a new fake's records, calls and faults, keeping the server running (one
+        server per test module: stopping one takes a moment)."""
+        for f in fields(self):
+            if f.name in self.keep_on_reset:
+                continue
+            if f.default_factory is not MISSING:
+                setattr(self, f.name, f.default_factory())
+            elif f.default is not MISSING:
+                setattr(self, f.name, f.default)
 
     # -- to override -------------------------------------------------------------------
     def authorized(self, call: Call) -> bool:

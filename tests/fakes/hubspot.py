@@ -6,7 +6,7 @@ and 429 shapes. Tests seed `contacts` with `add_contact` and read it back.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from tests.fakes.base import Call, FakeVendor, route
 
@@ -24,6 +24,7 @@ def error(status: int, message: str, category: str, **extra) -> tuple:
 
 @dataclass
 class FakeHubSpot(FakeVendor):
+    keep_on_reset = ("token",)
     contacts: dict[str, dict] = field(default_factory=dict)   # id -> {"id", "properties", ...}
     custom_properties: set[str] = field(default_factory=lambda: {"dsar_restricted", "dsar_no_marketing"})
     blocklist: list[str] = field(default_factory=list)        # emails GDPR-deleted that matched nothing
@@ -32,18 +33,6 @@ class FakeHubSpot(FakeVendor):
     still_readable_after_delete: bool = False                  # GDPR delete accepted but done later
     _next_id: int = 1000
 
-    def reset(self) -> None:
-        """Back to an empty account with no faults armed, keeping the server (tests share one)."""
-        fresh = type(self)(token=self.token)
-        for f in fields(self):
-            setattr(self, f.name, getattr(fresh, f.name))
-
-    def start(self):
-        super().start()
-        # FakeVendor's handler sends an answer's headers and body in two writes; without
-        # TCP_NODELAY each answer then waits ~40 ms for the client's delayed ACK.
-        self.server.RequestHandlerClass.disable_nagle_algorithm = True
-        return self
 
     def add_contact(self, email: str, firstname: str = "", lastname: str = "", **properties) -> str:
         contact_id = str(self._next_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from itertools import count
 
 from fakes.base import Call, FakeVendor, route
@@ -33,18 +33,6 @@ class FakeIntercom(FakeVendor):
     search_lag: set[str] = field(default_factory=set)         # gone, but the search index still has them
     _ids: count = field(default_factory=lambda: count(1))
 
-    def start(self) -> FakeIntercom:
-        super().start()
-        # Headers and body leave in two writes: without TCP_NODELAY each call waits ~40 ms
-        # for a delayed ACK, which makes paginated tests slow.
-        self.server.RequestHandlerClass.disable_nagle_algorithm = True
-        return self
-
-    def reset(self) -> None:
-        """Back to empty (records, calls, faults), so one server can serve a module's tests."""
-        for f in fields(self):
-            if f.default_factory is not MISSING:
-                setattr(self, f.name, f.default_factory())
 
     # -- seeding ---------------------------------------------------------------------------
     def add_contact(self, name: str, email: str | None = None, phone: str | None = None, role: str = "user",

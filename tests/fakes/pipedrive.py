@@ -10,7 +10,7 @@ Pipedrive's search index can for a while.
 from __future__ import annotations
 
 import re
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from itertools import count
 
 from fakes.base import Call, FakeVendor, _seconds, route
@@ -34,18 +34,6 @@ class FakePipedrive(FakeVendor):
     search_lag: set[int] = field(default_factory=set)
     _ids: count = field(default_factory=lambda: count(101))
 
-    def start(self) -> FakePipedrive:
-        super().start()
-        # Headers and body leave in two writes: without TCP_NODELAY each call waits ~40 ms
-        # for a delayed ACK, which makes paginated tests slow.
-        self.server.RequestHandlerClass.disable_nagle_algorithm = True
-        return self
-
-    def reset(self) -> None:
-        """Back to empty (records, calls, faults), so one server can serve a module's tests."""
-        for f in fields(self):
-            if f.default_factory is not MISSING:
-                setattr(self, f.name, f.default_factory())
 
     # -- seeding ---------------------------------------------------------------------------
     def add_person(self, name: str, emails=(), phones=(), custom_fields=None) -> dict:

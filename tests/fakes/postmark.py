@@ -9,7 +9,7 @@ and refuse a search without `count`/`offset`. A data removal answers "Pending" a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from tests.fakes.base import Call, FakeVendor, _seconds, route
 
@@ -20,6 +20,7 @@ def _error(status: int, code: int, message: str) -> tuple:
 
 @dataclass
 class FakePostmark(FakeVendor):
+    keep_on_reset = ("token", "page_size", "account_token")
     account_token: str = "account-token"
     outbound: list[dict] = field(default_factory=list)
     inbound: list[dict] = field(default_factory=list)
@@ -28,19 +29,6 @@ class FakePostmark(FakeVendor):
     removals: dict[int, dict] = field(default_factory=dict)
     removal_polls: int = 1       # the status check at which a removal turns Done (1: the first)
 
-    def start(self) -> FakePostmark:
-        super().start()
-        # Answer without Nagle's delay: headers and body go out as separate writes, and the
-        # client's delayed ACK would otherwise add about 40 ms to every call.
-        self.server.RequestHandlerClass.disable_nagle_algorithm = True
-        return self
-
-    def reset(self) -> None:
-        """Empty every record, call and fault, so one running fake can serve many tests."""
-        for f in fields(self):
-            if f.name in ("token", "account_token", "page_size"):
-                continue
-            setattr(self, f.name, f.default_factory() if callable(f.default_factory) else f.default)
 
     # -- seeding -------------------------------------------------------------------------
     def send(self, to: str, subject: str = "Hello", stream: str = "outbound", cc: str | None = None,

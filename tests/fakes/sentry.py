@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from tests.fakes.base import Call, FakeVendor, _seconds, route
 
@@ -24,23 +24,13 @@ _USER_KEYS = {"user.email": "email", "user.id": "id", "user.ip": "ip_address", "
 
 @dataclass
 class FakeSentry(FakeVendor):
+    keep_on_reset = ("token", "page_size", "organization", "project")
     organization: str = "septeo-example"
     project: str = "remote-control"
     issues: dict[str, dict] = field(default_factory=dict)
     events: dict[str, list[dict]] = field(default_factory=dict)
     send_retry_after: bool = True   # False: a 429 carries only X-Sentry-Rate-Limit-Reset
 
-    def start(self) -> FakeSentry:
-        super().start()
-        # Answer without Nagle's delay (headers and body are separate writes).
-        self.server.RequestHandlerClass.disable_nagle_algorithm = True
-        return self
-
-    def reset(self) -> None:
-        """Empty every record, call and fault, so one running fake can serve many tests."""
-        for f in fields(self):
-            if f.name not in ("token", "page_size", "organization", "project"):
-                setattr(self, f.name, f.default_factory() if callable(f.default_factory) else f.default)
 
     # -- seeding -------------------------------------------------------------------------
     def add_issue(self, title: str = "ZeroDivisionError: division by zero", *users: dict | None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from tests.fakes.base import Call, FakeVendor, route
@@ -28,6 +28,7 @@ def _digits(value) -> str:
 
 @dataclass
 class FakeZendesk(FakeVendor):
+    keep_on_reset = ("token", "agent_email")
     agent_email: str = "dsar-bot@example.com"
     users: dict[int, dict] = field(default_factory=dict)
     identities: dict[int, dict] = field(default_factory=dict)      # identity id -> identity (with user_id)
@@ -43,18 +44,6 @@ class FakeZendesk(FakeVendor):
     undeletable: set[int] = field(default_factory=set)           # ticket ids a deletion job fails on
     _next_id: int = 100
 
-    def reset(self) -> None:
-        """Back to an empty account with no faults armed, keeping the server (tests share one)."""
-        fresh = type(self)(token=self.token, agent_email=self.agent_email)
-        for f in fields(self):
-            setattr(self, f.name, getattr(fresh, f.name))
-
-    def start(self):
-        super().start()
-        # FakeVendor's handler sends an answer's headers and body in two writes; without
-        # TCP_NODELAY each answer then waits ~40 ms for the client's delayed ACK.
-        self.server.RequestHandlerClass.disable_nagle_algorithm = True
-        return self
 
     def _id(self) -> int:
         self._next_id += 1
