@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,6 +192,7 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=100, help="requests timed for (a)")
     parser.add_argument("--backlog", type=int, default=200, help="requests in the backlog of (b)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of (b) and samples of (c)")
+    parser.add_argument("--trace", action="store_true", help="(c): when each task was claimed and finished")
     parser.add_argument("--only", default="abc", help="which measures to run, e.g. --only a or --only bc")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="instead: run N access tasks in this process under cProfile and print the top")
@@ -369,7 +371,18 @@ def main() -> int:
                     for fake in fakes:
                         if not fake.contacts:
                             fake.add_contact("prospect@saas.example", "Pat", "Prospect")
-                    elapsed = approve_and_wait(new_request("bench-saas", "prospect@saas.example"), saas_staff)
+                    reference = new_request("bench-saas", "prospect@saas.example")
+                    began = datetime.now(timezone.utc)
+                    elapsed = approve_and_wait(reference, saas_staff)
+                    if args.trace:  # when each task was claimed and finished, from the approve call
+                        spans = db.session.execute(sa.select(Task.started_at, Task.finished_at).join(
+                            Request, Request.id == Task.request_id).where(Request.reference == reference)
+                            .order_by(Task.started_at)).all()
+                        log("    claimed at " + " ".join(f"{(t.started_at - began).total_seconds() * 1000:.0f}"
+                                                         for t in spans) + " ms; finished at " +
+                            " ".join(f"{(t.finished_at - began).total_seconds() * 1000:.0f}"
+                                     for t in sorted(spans, key=lambda t: t.finished_at))
+                            + f" ms; settled at {elapsed * 1000:.0f} ms")
                     if r:  # the first is a warm-up
                         times.append(elapsed)
                 results["c"] = {"median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times),

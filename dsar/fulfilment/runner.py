@@ -234,10 +234,9 @@ def _retry(task, attempt: int, error: str, delay: float | None) -> str:
 def _finish(task, attempt: int, status: str, result: ActionResult | None, error: str | None, *,
             export: dict | None = None, retry_in: float | None = None) -> str:
     """Store the run's end if this run still holds the task; settle the request. One
-    transaction: the request's lock, the task's end, its audit event, the settlement.
-    `task` is what `_load` read of it."""
+    transaction: the task's end, then under the request's lock its audit event and the
+    settlement. `task` is what `_load` read of it."""
     now = current_time()
-    request = _lock(task.request_id)
     values = {"status": status, "error": error, "lease_until": None,
               "finished_at": now if status in FINISHED else None,
               "next_attempt_at": now + timedelta(seconds=retry_in) if retry_in is not None else None}
@@ -245,6 +244,8 @@ def _finish(task, attempt: int, status: str, result: ActionResult | None, error:
         values.update(outcome=None if result.waiting else result.overall,
                       result=dump_result(result, **({"export": export} if export else {}),
                                          **({"waiting": result.waiting} if result.waiting else {})))
+    # The task's row first, outside the request's lock (which the request's other tasks
+    # wait for as they finish): nobody who holds that lock waits for a running task's row.
     held = db.session.execute(_HELD.values(**values), {"task_id": task.id, "attempt": attempt}).rowcount
     if not held:  # a longer-lived duplicate run already took over: its result stands
         db.session.rollback()
@@ -252,7 +253,8 @@ def _finish(task, attempt: int, status: str, result: ActionResult | None, error:
     if status == RETRYING:  # retries are visible on the task; the trail records what was done
         db.session.commit()  # and the task is not finished: nothing to settle
         return status
-    head, counts = _tail(request.id)
+    request = _lock(task.request_id)
+    head, counts = _tail(request.id)  # read under the lock: every other task's end is committed or not begun
     event = _record(request, task, status, values, now, head)
     _settle(request, now, counts, (event.seq, event.hash))
     return status
