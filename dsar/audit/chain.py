@@ -34,6 +34,8 @@ def record(request: Request, *, actor: str, kind: str, at: datetime, data: dict 
            chain_head: tuple[int, str] | None = None) -> Event:
     """Append one event to `request`'s chain (added to the session, not committed).
 
+    `request` is a Request, or anything with the `id` and `reference` of an existing one.
+
     `chain_head` is (last seq, last hash) when the caller already knows it, e.g. several
     events recorded for a new request in one transaction; otherwise it is read. Callers
     lock the request row first so two writers cannot fork the chain.
@@ -47,10 +49,14 @@ def record(request: Request, *, actor: str, kind: str, at: datetime, data: dict 
     seq, prev = chain_head[0] + 1, chain_head[1]
     data = data or {}
     event = Event(
-        request=request, seq=seq, at=at, actor=actor, kind=kind, from_status=from_status,
+        seq=seq, at=at, actor=actor, kind=kind, from_status=from_status,
         to_status=to_status, data=data, prev_hash=prev,
         hash=event_hash(prev, request.reference, seq, at, actor, kind, from_status, to_status, data),
     )
+    if isinstance(request, Request):
+        event.request = request
+    else:  # the id and reference of a request whose row the caller locked without loading it
+        event.request_id = request.id
     db.session.add(event)
     return event
 

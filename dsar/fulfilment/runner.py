@@ -124,6 +124,9 @@ _LOAD = (
     .order_by(_identities.c.id)
 )
 
+_LOCK = (select(_requests.c.reference, _requests.c.status).where(_requests.c.id == bindparam("request_id"))
+         .with_for_update())
+
 _HELD = (_tasks.update()
          .where(_tasks.c.id == bindparam("task_id"), _tasks.c.attempts == bindparam("attempt"),
                 _tasks.c.status == RUNNING))
@@ -253,8 +256,15 @@ def _finish(task, attempt: int, status: str, result: ActionResult | None, error:
     if status == RETRYING:  # retries are visible on the task; the trail records what was done
         db.session.commit()  # and the task is not finished: nothing to settle
         return status
-    request = _lock(task.request_id)
-    head, counts = _tail(request.id)  # read under the lock: every other task's end is committed or not begun
+    locked = db.session.execute(_LOCK, {"request_id": task.request_id}).one()
+    head, counts = _tail(task.request_id)  # under the lock: every other task's end is committed or not begun
+    if counts["unfinished"] or locked.status != "in_fulfilment":
+        request = SimpleNamespace(id=task.request_id, reference=locked.reference)  # enough for its event
+    else:  # this run settles the request: the whole row, its controller and pauses for the clocks
+        request = db.session.scalars(
+            select(Request).where(Request.id == task.request_id)
+            .options(joinedload(Request.controller), joinedload(Request.pauses))
+            .execution_options(populate_existing=True)).unique().one()
     event = _record(request, task, status, values, now, head)
     _settle(request, now, counts, (event.seq, event.hash))
     return status
