@@ -430,15 +430,16 @@ def profile(app, count: int, new_request, who) -> int:
         start = time.perf_counter()
         profiler.enable()
         if os.environ.get("BENCH_VIA_WORKER"):  # the same tasks through RQ and its SimpleWorker
-            from rq import Queue, SimpleWorker
+            from rq import Queue
 
             from dsar.fulfilment import redis_connection, set_worker_app
+            from dsar.fulfilment.worker import _worker_class
 
             set_worker_app(app)
             app.config["TASK_QUEUE"] = "bench-profile"
             queue.enqueue(ids[5:])
             connection = redis_connection(app)
-            SimpleWorker([Queue("bench-profile", connection=connection)], connection=connection).work(
+            _worker_class()([Queue("bench-profile", connection=connection)], connection=connection).work(
                 burst=True, logging_level="WARNING")
         else:
             for task_id in ids[5:]:
