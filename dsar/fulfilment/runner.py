@@ -97,6 +97,7 @@ def claim(task_id: int, worker: str, now: datetime) -> int | None:
 # statement again for each task costs more than running it).
 _tasks, _requests, _systems = Task.__table__, Request.__table__, System.__table__
 _controllers, _identities, _events = Controller.__table__, SubjectIdentity.__table__, Event.__table__
+_siblings = _tasks.alias("siblings")
 _NOW = bindparam("now", type_=_tasks.c.started_at.type)
 
 _CLAIM = (
@@ -115,6 +116,8 @@ _LOAD = (
            _requests.c.reference, _requests.c.controller_id, _requests.c.corrections, _requests.c.statutory_due,
            _controllers.c.name.label("controller_name"),
            _identities.c.kind.label("identity_kind"), _identities.c.value.label("identity_value"),
+           select(func.count()).select_from(_siblings).where(_siblings.c.request_id == _tasks.c.request_id)
+           .scalar_subquery().label("tasks_of_request"),
            *(c.label(f"system__{c.name}") for c in _systems.c))
     .select_from(_tasks.join(_requests, _requests.c.id == _tasks.c.request_id)
                  .join(_systems, _systems.c.id == _tasks.c.system_id)
@@ -161,7 +164,7 @@ def _load(task_id: int) -> tuple[SimpleNamespace, SimpleNamespace, SimpleNamespa
     rows = db.session.execute(_LOAD, {"task_id": task_id}).all()
     first = rows[0]
     task = SimpleNamespace(id=task_id, request_id=first.request_id, system_id=first.system_id,
-                           action=first.action)
+                           action=first.action, alone=first.tasks_of_request == 1)
     identities: dict[str, list[str]] = {}
     for row in rows:
         if row.identity_kind is not None:
@@ -256,15 +259,20 @@ def _finish(task, attempt: int, status: str, result: ActionResult | None, error:
     if status == RETRYING:  # retries are visible on the task; the trail records what was done
         db.session.commit()  # and the task is not finished: nothing to settle
         return status
-    locked = db.session.execute(_LOCK, {"request_id": task.request_id}).one()
-    head, counts = _tail(task.request_id)  # under the lock: every other task's end is committed or not begun
-    if counts["unfinished"] or locked.status != "in_fulfilment":
-        request = SimpleNamespace(id=task.request_id, reference=locked.reference)  # enough for its event
-    else:  # this run settles the request: the whole row, its controller and pauses for the clocks
-        request = db.session.scalars(
-            select(Request).where(Request.id == task.request_id)
-            .options(joinedload(Request.controller), joinedload(Request.pauses))
-            .execution_options(populate_existing=True)).unique().one()
+    if task.alone:  # its request's only task when the run began: it will most likely settle it
+        request = _lock(task.request_id)  # so lock and load the whole row at once
+        head, counts = _tail(task.request_id)
+    else:  # the reference and status are enough unless this run turns out to be the last
+        locked = db.session.execute(_LOCK, {"request_id": task.request_id}).one()
+        head, counts = _tail(task.request_id)  # under the lock: every other task's end is committed or not begun
+        if counts["unfinished"] or locked.status != "in_fulfilment":
+            # enough for its event, and for `_settle` to see there is nothing to settle
+            request = SimpleNamespace(id=task.request_id, reference=locked.reference, status=locked.status)
+        else:  # this run settles the request: the whole row, its controller and pauses for the clocks
+            request = db.session.scalars(
+                select(Request).where(Request.id == task.request_id)
+                .options(joinedload(Request.controller), joinedload(Request.pauses))
+                .execution_options(populate_existing=True)).unique().one()
     event = _record(request, task, status, values, now, head)
     _settle(request, now, counts, (event.seq, event.hash))
     return status
