@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -372,7 +372,7 @@ def main() -> int:
                         if not fake.contacts:
                             fake.add_contact("prospect@saas.example", "Pat", "Prospect")
                     reference = new_request("bench-saas", "prospect@saas.example")
-                    began = datetime.now(timezone.utc)
+                    began = datetime.now(UTC)
                     elapsed = approve_and_wait(reference, saas_staff)
                     if args.trace:  # when each task was claimed and finished, from the approve call
                         spans = db.session.execute(sa.select(Task.started_at, Task.finished_at).join(
