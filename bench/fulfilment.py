@@ -417,7 +417,7 @@ def profile(app, count: int, new_request, who) -> int:
     from dsar.models import Request, Task
     from dsar.requests.service import perform
 
-    app.config["TASK_QUEUE"] = "bench-nobody"  # tasks are run below, not by workers
+    nobody = app.config["TASK_QUEUE"] = f"bench-nobody-{uuid.uuid4().hex[:8]}"  # tasks are run below, not by workers
     with app.app_context():
         refs = [new_request("bench-shop", f"customer{5000 + i}@shop.example") for i in range(count + 5)]
         for ref in refs:
@@ -447,6 +447,12 @@ def profile(app, count: int, new_request, who) -> int:
         profiler.disable()
         print(f"{count} tasks in {time.perf_counter() - start:.2f} s")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        if app.config.get("REDIS_URL"):  # the jobs approval queued for nobody
+            from rq import Queue
+
+            from dsar.fulfilment import redis_connection
+
+            Queue(nobody, connection=redis_connection(app)).delete(delete_jobs=True)
     return 0
 
 
