@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from dsar.extensions import db
-from dsar.models import ProcessingActivity, Request, System, Task
+from dsar.models import ProcessingActivity, Request, System, Task, activity_systems
 from dsar.models.task import QUEUED
 
 # The task that each right asks of a system. Objection (Art. 21) stops processing for
@@ -30,14 +30,13 @@ RIGHT_ACTIONS = {
 
 
 def systems_in_scope(request: Request) -> list[System]:
-    """The systems of the controller's processing activities, in id order."""
+    """The systems of the controller's processing activities, in id order (one query)."""
     if request.controller_id is None:
         return []
-    activities = db.session.scalars(
-        select(ProcessingActivity).where(ProcessingActivity.controller_id == request.controller_id)
-    ).all()
-    systems = {s.id: s for a in activities for s in a.systems}
-    return [systems[k] for k in sorted(systems)]
+    in_scope = (select(activity_systems.c.system_id)
+                .join(ProcessingActivity, ProcessingActivity.id == activity_systems.c.activity_id)
+                .where(ProcessingActivity.controller_id == request.controller_id))
+    return list(db.session.scalars(select(System).where(System.id.in_(in_scope)).order_by(System.id)))
 
 
 def action_for(right: str, system: System) -> str:
