@@ -197,8 +197,11 @@ def test_refusing_needs_a_reason_which_the_report_keeps(app, approved, client):
     assert no_reason.status_code == 422 and "Say why you refuse" in no_reason.get_data(as_text=True)
     send_form(client, path, outcome="refused", text="Invoices must be kept 10 years (Code de commerce L123-22)")
     task = task_of(app, reference)
-    assert task.outcome == "not_supported"
-    assert task.result["notes"] == [f"refused by {OWNER}: Invoices must be kept 10 years (Code de commerce L123-22)"]
+    refusal = f"refused by {OWNER}: Invoices must be kept 10 years (Code de commerce L123-22)"
+    assert (task.status, task.outcome, task.error) == ("failed", "not_supported", refusal)
+    assert task.result["notes"] == [refusal]
+    # The controller must see it: the request is not fulfilled as if nothing happened.
+    assert request_status(client, approved.headers, reference) == "partially_fulfilled"
 
 
 def test_nothing_found_is_not_found(app, approved, client):

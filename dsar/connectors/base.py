@@ -168,7 +168,7 @@ class TaskContext:
     system_name: str
     owner_email: str | None
     controller: str
-    due: date | None          # the processor SLA (or statutory) due date of the request
+    due: date | None          # the request's statutory due date (manual.due_date works out the processor SLA)
 
 
 class Connector:

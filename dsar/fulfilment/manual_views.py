@@ -7,8 +7,10 @@ app) records the outcome through `runner.report`, which settles the request:
 - done           → the action's own outcome word (export → exported, erase → erased…);
                    for an export, what the owner pastes becomes the exported record;
 - nothing found  → not_found;
-- refused        → not_supported, with the owner's required reason in the notes, so the
-                   report to the controller says who refused and why.
+- refused        → the task fails (not_supported, the owner's required reason as its
+                   error and note): the request is then partially fulfilled, so the
+                   controller sees who refused and why, and staff decide (run it again,
+                   or finish by hand).
 
 An expired link, a link replaced by a newer one (the task was run again) or a task
 already reported answer 410 with a page that says which; a link that is not ours, 404.
@@ -174,7 +176,9 @@ def report_page(token: str):
     if request.method == "POST" and form.validate_on_submit():
         owner = system.owner_email or "the system owner"
         try:
-            done = report(task.id, _result(task, form, owner), actor=f"owner:{system.id}:{owner}"[:120])
+            result = _result(task, form, owner)
+            refusal = result.notes[0] if form.outcome.data == REFUSED else None
+            done = report(task.id, result, actor=f"owner:{system.id}:{owner}"[:120], failed=refusal)
         except TaskNotWaiting:
             db.session.rollback()
             raise _Gone(410, "Already reported", _already(db.session.get(Task, task.id))) from None

@@ -321,9 +321,12 @@ def _settle(request: Request, now: datetime, counts: dict[str, int], head: tuple
     db.session.commit()
 
 
-def report(task_id: int, result: ActionResult, actor: str) -> Task:
+def report(task_id: int, result: ActionResult, actor: str, *, failed: str | None = None) -> Task:
     """Record the result a person or outside program reports for a waiting task, and
-    settle its request. Raises TaskNotWaiting when the task is not waiting for one."""
+    settle its request. `failed` (why) ends the task failed instead of done: a refusal
+    the controller must act on, which leaves the request partially fulfilled until staff
+    run the task again or finish it by hand. Raises TaskNotWaiting when the task is not
+    waiting for a report."""
     now = current_time()
     task = db.session.get(Task, task_id)
     if task is None:
@@ -333,15 +336,16 @@ def report(task_id: int, result: ActionResult, actor: str) -> Task:
     if task.status != WAITING:
         db.session.rollback()
         raise TaskNotWaiting(f"task {task_id} is {task.status}, not waiting for a result")
-    values = {"status": DONE, "error": None, "lease_until": None, "finished_at": now, "claimed_by": actor[:120],
-              "outcome": result.overall, "result": dump_result(result, reported_by=actor)}
+    values = {"status": FAILED if failed else DONE, "error": failed, "lease_until": None, "finished_at": now,
+              "claimed_by": actor[:120], "outcome": result.overall, "result": dump_result(result, reported_by=actor)}
     if task.action == "export":
         values["result"]["export"] = _write_export(request.reference, task.system_id, result)
     for key, value in values.items():
         setattr(task, key, value)
     head, counts = _tail(request.id)  # flushes the task's new state first
-    event = audit.record(request, actor=actor, kind="task_done", at=now, data={
+    event = audit.record(request, actor=actor, kind="task_failed" if failed else "task_done", at=now, data={
         "task": task.id, "system": task.system_id, "action": task.action, "outcome": result.overall,
-        **({"notes": result.notes} if result.notes else {})}, chain_head=head)
+        **({"notes": result.notes} if result.notes else {}), **({"error": failed} if failed else {})},
+        chain_head=head)
     _settle(request, now, counts, (event.seq, event.hash))
     return task
