@@ -34,6 +34,7 @@ from dsar.extensions import db
 from dsar.fulfilment.runner import TaskNotWaiting, report
 from dsar.models import Task
 from dsar.models.task import WAITING
+from dsar.public.security import token_page_headers
 from dsar.timeutil import now as current_time
 
 bp = Blueprint("manual_tasks", __name__, url_prefix="/tasks/manual")
@@ -77,16 +78,7 @@ class ReportForm(FlaskForm):
     action = ""
 
 
-@bp.after_request
-def headers(response):
-    # No script at all; the URL carries the link's token: no Referer, no shared cache.
-    response.headers.setdefault("Content-Security-Policy", (
-        "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"))
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(token_page_headers)
 
 
 def _page(code: int, title: str, message: str):

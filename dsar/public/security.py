@@ -31,6 +31,21 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
 
+def token_page_headers(response):
+    """Headers for a page reached by a link that carries a token (the subject's pages, a
+    manual task's form): no script runs on them at all, so the policy forbids every
+    script (an injection that slipped past escaping still could not execute); no Referer
+    to other sites and no copy in a shared cache, since the URL is a credential.
+    Same-origin Referers stay: over HTTPS, Flask-WTF refuses a form POST without one."""
+    response.headers.setdefault("Content-Security-Policy", (
+        "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"))
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, by URL prefix
     # A person may take a while over the form: the token lives with their session.

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from dsar.public import filing, status, verification
 from dsar.public.forms import RequestForm
 from dsar.public.i18n import LANGUAGES, page_language, prefer_language, remember_choice
-from dsar.public.security import FILED, form_rate_limits, limiter
+from dsar.public.security import FILED, form_rate_limits, limiter, token_page_headers
 from dsar.public.wording import RIGHTS, right_article
 
 logger = logging.getLogger(__name__)
@@ -33,19 +33,7 @@ def before():
     remember_choice()
 
 
-@bp.after_request
-def headers(response):
-    # No script runs on these pages at all, so the policy can forbid every script: an
-    # injection that slipped past escaping still could not execute.
-    response.headers.setdefault("Content-Security-Policy", (
-        "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"))
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Links carry tokens: no Referer to other sites, no copy in a shared cache. Same-origin
-    # Referers stay: over HTTPS, Flask-WTF refuses a form POST that comes without one.
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(token_page_headers)
 
 
 @bp.context_processor
