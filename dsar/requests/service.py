@@ -234,6 +234,7 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
     after = lifecycle.next_status(action, before)
     data: dict = {}
     followups: list[tuple[str, str]] = []  # automatic next steps, recorded as their own events
+    planned: list = []  # fulfilment tasks to hand out once committed (approve, start_fulfilment)
 
     if action == "request_information":
         data["reason"] = _require(payload, "reason", "what information is needed")
@@ -263,8 +264,11 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
         data["instruction"] = (payload.get("instruction") or "").strip() or "fulfil the request as asked"
         request.instructed_at = request.instructed_at or now
         followups.append(("start_fulfilment", "start_fulfilment"))
-    elif action == "start_fulfilment":
-        data["retried"] = _requeue_failed(request)
+    elif action == "start_fulfilment":  # again: the failed tasks, and any the register added since
+        requeued = _requeue_failed(request)
+        planned = fulfilment_plan.plan_tasks(request, now)
+        data.update(retried=len(requeued), tasks=len(planned))
+        planned += requeued
     elif action in ("complete", "complete_partially"):
         request.fulfilled_at = now
         data["summary"] = payload.get("summary") or ""
@@ -315,12 +319,10 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
                          from_status=before if after.value != before else None,
                          to_status=after.value if after.value != before else None)
     head = (event.seq, event.hash)
-    planned: list = []
     for kind, followup in followups:
         nxt = lifecycle.next_status(followup, request.status)
         if followup == "start_fulfilment":
             planned = fulfilment_plan.plan_tasks(request, now)
-            db.session.flush()
             followup_data = {"tasks": len(planned)}
         else:
             followup_data = {"routing": request.routing}
@@ -329,12 +331,12 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
                              to_status=nxt.value, chain_head=head)
         head = (event.seq, event.hash)
         request.status = nxt.value
-    if action == "start_fulfilment":
-        planned = [t for t in request_tasks(request) if t.status == "queued"]
     _touch(request, operator, now)
+    db.session.flush()
+    task_ids = [t.id for t in planned]  # before the commit expires them (one SELECT each after)
     db.session.commit()
-    if request.status == Status.IN_FULFILMENT.value:
-        _run_tasks(request, [t.id for t in planned], now)
+    if request.status == Status.IN_FULFILMENT.value and action in ("approve", "start_fulfilment"):
+        _run_tasks(request, task_ids, now)
     return request
 
 
@@ -367,29 +369,24 @@ def request_tasks(request: Request) -> list:
     return list(db.session.scalars(select(Task).where(Task.request_id == request.id).order_by(Task.id)))
 
 
-def _requeue_failed(request: Request) -> int:
+def _requeue_failed(request: Request) -> list:
     """An operator retries fulfilment: failed tasks are queued again from scratch."""
     failed = [t for t in request_tasks(request) if t.status == "failed"]
     for task in failed:
         task.status, task.attempts, task.error, task.next_attempt_at, task.lease_until = "queued", 0, None, None, None
-    return len(failed)
+    return failed
 
 
 def _run_tasks(request: Request, task_ids: list[int], now: datetime) -> None:
     """Hand the committed tasks to the runners; with nothing to do, fulfilment is complete."""
     from dsar.fulfilment import queue
+    from dsar.fulfilment.runner import FULFILMENT
 
     if task_ids:
         queue.enqueue(task_ids)
     elif not any(t.status not in ("done", "failed") for t in request_tasks(request)):
-        perform(request.reference, "complete", _fulfilment_bot(),
+        perform(request.reference, "complete", FULFILMENT,
                 {"summary": "no system of this controller's register is in scope"}, now=now)
-
-
-def _fulfilment_bot() -> Principal:
-    from dsar.fulfilment.runner import FULFILMENT
-
-    return FULFILMENT
 
 
 def clocks_of(request: Request, now: datetime | None = None) -> dict:
