@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
 
-    from dsar import accounts, answers, api, commands, fulfilment, intake, public, sla, triage
+    from dsar import accounts, answers, api, commands, fulfilment, intake, opengdpr, public, sla, triage
 
     api.init_app(app)
     commands.init_app(app)
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     sla.init_app(app)
     fulfilment.init_app(app)
     answers.init_app(app)
+    opengdpr.init_app(app)
 
     @app.get("/")
     def home():

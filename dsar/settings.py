@@ -32,6 +32,14 @@ each attempt, jittered), `DSAR_EXPORT_DIR` (instance/exports: where exported rec
 written), `DSAR_IN_PROCESS_WORKERS` (8 threads, without Redis), `DSAR_BOT_LEASE_SECONDS`
 (600: how long an outside bot holds a task it claimed). Config keys: the same names
 without `DSAR_`.
+
+Answers (README "Answers"): `DSAR_PACKAGE_DAYS` (30: how long an access package's link
+works; the package is deleted after), `DSAR_PACKAGE_KEY` (a Fernet key encrypting
+packages at rest; unset: one is made once in the instance folder), `DSAR_SIGNING_KEY_FILE`
+and `DSAR_SIGNING_CERT_FILE` (the PEM key and X.509 certificate signing webhooks and
+OpenGDPR callbacks; unset: a demo pair is made in the instance folder),
+`DSAR_WEBHOOK_MAX_ATTEMPTS` (8), `DSAR_RETENTION_DAYS` (1095: closed requests older than
+this are purged by `dsar purge`). Config keys: the same names without `DSAR_`.
 """
 from __future__ import annotations
 
@@ -58,6 +66,7 @@ def from_environment(instance_path: str) -> dict:
         **_public_pages(),
         **_alerts(),
         **_fulfilment(instance_path),
+        **_answers(),
     }
 
 
@@ -130,4 +139,17 @@ def _fulfilment(instance_path: str) -> dict:
         "EXPORT_DIR": env("DSAR_EXPORT_DIR") or str(Path(instance_path) / "exports"),
         "IN_PROCESS_WORKERS": int(env("DSAR_IN_PROCESS_WORKERS") or 8),
         "BOT_LEASE_SECONDS": int(env("DSAR_BOT_LEASE_SECONDS") or 600),
+    }
+
+
+def _answers() -> dict:
+    """Packages, signatures, webhook retries and the retention of our own records (dsar.answers)."""
+    env = os.environ.get
+    return {
+        "PACKAGE_DAYS": int(env("DSAR_PACKAGE_DAYS") or 30),
+        "PACKAGE_KEY": env("DSAR_PACKAGE_KEY") or None,
+        "SIGNING_KEY_FILE": env("DSAR_SIGNING_KEY_FILE") or None,
+        "SIGNING_CERT_FILE": env("DSAR_SIGNING_CERT_FILE") or None,
+        "WEBHOOK_MAX_ATTEMPTS": int(env("DSAR_WEBHOOK_MAX_ATTEMPTS") or 8),
+        "RETENTION_DAYS": int(env("DSAR_RETENTION_DAYS") or 1095),
     }

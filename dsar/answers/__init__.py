@@ -1,13 +1,18 @@
 """Answers (DESIGN §9): what dsar hands back once a request is fulfilled.
 
-So far: the processor's report to the controller (`processor_report`). The access
-package, portability export, Art. 19 notices and the OpenGDPR API are still to come
-(issue 7).
+- `processor_report`: per system what was done, and whether the processor SLA held;
+  `report_delivery` sends it to the controller by email and signed webhook.
+- `package`, `art15`, `portability`, `downloads`: the access package and portability
+  export, encrypted at rest, reached through an expiring link.
+- `notices`: Art. 19 notices to the recipients of the data.
+- `signing`, `webhooks`: signed POSTs we owe (controller webhooks, OpenGDPR callbacks).
+- `dispatch`: the background duties that send what is owed.
 """
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from dsar.answers import api
+    from dsar.answers import api, downloads
 
     api.init_app(app)
+    downloads.init_app(app)

@@ -19,6 +19,19 @@ from dsar.models import Event, Request
 
 GENESIS = "0" * 64
 
+# Called as listener(request, from_status, to_status, at) for every event that changes a
+# request's status, inside the transaction that records it: what a listener adds to the
+# session (a notice, a callback owed) commits, or rolls back, with the change itself.
+# `request` may be a Request or only its id and reference (see `record`).
+STATUS_LISTENERS: list = []
+
+
+def on_status_change(listener):
+    """Register `listener` (see STATUS_LISTENERS); returns it, so it can decorate."""
+    if listener not in STATUS_LISTENERS:
+        STATUS_LISTENERS.append(listener)
+    return listener
+
 
 def event_hash(prev_hash: str, reference: str, seq: int, at: datetime, actor: str, kind: str,
                from_status: str | None, to_status: str | None, data: dict) -> str:
@@ -58,6 +71,9 @@ def record(request: Request, *, actor: str, kind: str, at: datetime, data: dict 
     else:  # the id and reference of a request whose row the caller locked without loading it
         event.request_id = request.id
     db.session.add(event)
+    if to_status is not None and to_status != from_status:
+        for listener in STATUS_LISTENERS:
+            listener(request, from_status, to_status, at)
     return event
 
 

@@ -186,6 +186,9 @@ def sweep() -> list[int]:
     if ids:
         log.info("sweep: handing out tasks %s again", ids)
         enqueue(ids)
+    from dsar.answers import dispatch  # webhooks, notices and packages owed (at most every few seconds)
+
+    dispatch.sweep(now, force=False)
     return ids
 
 

@@ -1,5 +1,6 @@
 """The database model: one module per noun (DESIGN §3), re-exported here."""
 from dsar.models.alert import AlertSent
+from dsar.models.answer import Notice, OpenGdprRequest, Package, WebhookDelivery
 from dsar.models.controller import Controller, ProcessingActivity, System, activity_systems
 from dsar.models.event import Event
 from dsar.models.message import DISPOSITIONS, Attachment, Mailbox, Message
@@ -10,6 +11,6 @@ from dsar.models.token import ApiToken, Role
 from dsar.models.user import User
 
 __all__ = [
-    "DISPOSITIONS", "AlertSent", "ApiToken", "Attachment", "Controller", "Mailbox", "Event", "Message", "Pause", "ProcessingActivity", "Request",
-    "Right", "Role", "SubjectIdentity", "System", "Task", "User", "activity_systems",
+    "DISPOSITIONS", "AlertSent", "ApiToken", "Attachment", "Controller", "Mailbox", "Event", "Message", "Notice", "OpenGdprRequest", "Package", "Pause", "ProcessingActivity", "Request",
+    "Right", "Role", "SubjectIdentity", "System", "Task", "User", "WebhookDelivery", "activity_systems",
 ]

@@ -102,7 +102,8 @@ class ActivitySpec:
     retention: str
     retention_blocks_erasure: bool = False
     source: str
-    recipients: tuple[str, ...] = ()
+    # Each {name, country, system, email}: see RecipientSchema.
+    recipients: tuple[dict, ...] = ()
     automated_decisions: str | None = None
     systems: tuple[str, ...]
 
@@ -380,6 +381,10 @@ def _check_activities(activities: list[_Entry], controller_ids: set[str], system
             if system_id not in system_ids:
                 issues.append(RegisterIssue(entry.file, entry.at("systems", index),
                                             f"unknown system {system_id!r}"))
+        for index, recipient in enumerate(entry.data.get("recipients") or []):
+            if isinstance(recipient, dict) and recipient.get("system") not in (None, *system_ids):
+                issues.append(RegisterIssue(entry.file, entry.at("recipients", index, "system"),
+                                            f"unknown system {recipient['system']!r}"))
         if operator_id is None or not listed:
             continue
         role = entry.data.get("role")

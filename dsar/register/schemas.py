@@ -384,6 +384,47 @@ class SystemSchema(StrictSchema):
             raise ValidationError(errors)
 
 
+class RecipientSchema(StrictSchema):
+    """Someone the activity's data is disclosed to (Art. 15(1)(c), Art. 19).
+
+    `system` names the register's system through which it receives the data (it is then
+    told of a rectification, erasure or restriction by that system's task); `email` is
+    where an Art. 19 notice goes otherwise. A recipient with neither is listed to the
+    subject, and its notice is left for a person to send.
+    """
+
+    name = Text(required=True, validate=validate.Length(max=200))
+    country = Text(load_default=None, allow_none=True)
+    system = Slug(load_default=None, allow_none=True)
+    email = Email(load_default=None, allow_none=True)
+
+    @pre_load
+    def _normalise(self, data, **kwargs):
+        if isinstance(data, dict) and isinstance(data.get("country"), str):
+            data = {**data, "country": data["country"].strip().upper()}
+        return data
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check(self, data: dict, **kwargs) -> None:
+        country = data.get("country")
+        if country is not None and country not in ISO_COUNTRIES:
+            raise ValidationError({"country": [f"{country!r} is not an ISO 3166-1 alpha-2 country code"]})
+
+
+class Recipient(fields.Field):
+    """A recipient written as its name alone, or as a mapping (RecipientSchema)."""
+
+    default_error_messages = {"invalid": "must be a name, or a mapping with `name` and optionally "
+                                         "`country`, `system`, `email`"}
+
+    def _deserialize(self, value, attr, data, **kwargs) -> dict:
+        if isinstance(value, str):
+            value = {"name": value}
+        if not isinstance(value, dict):
+            raise self.make_error("invalid")
+        return RecipientSchema().load(value)
+
+
 class ActivitySchema(StrictSchema):
     """One processing activity of the register (Art. 30), as the agreements describe it."""
 
@@ -400,6 +441,6 @@ class ActivitySchema(StrictSchema):
     retention = Text(required=True, validate=validate.Length(max=300))
     retention_blocks_erasure = fields.Boolean(load_default=False)
     source = Text(required=True, validate=validate.Length(max=300))
-    recipients = _strings(Text())
+    recipients = fields.List(Recipient(), load_default=list)
     automated_decisions = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
     systems = _strings(Slug(), required=True)

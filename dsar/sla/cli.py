@@ -48,6 +48,11 @@ def tick_command(at: str | None, dry_run: bool) -> None:
         from dsar.connectors.manual import remind_waiting  # owners of manual tasks due within a working day
         if reminded := remind_waiting(instant):
             click.echo(f"reminded the owners of {reminded} waiting manual task(s)")
+        from dsar.answers import dispatch  # webhooks, Art. 19 notices, expired packages
+
+        for name, count in dispatch.sweep(instant).items():
+            if count:
+                click.echo(f"{name.rsplit('.', 1)[-1].replace('_', ' ')}: {count}")
         retried = outbox.resend_undelivered(instant)
         if retried:
             still = sum(m.delivery == "failed" for m in retried)
