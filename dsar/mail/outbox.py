@@ -1,9 +1,11 @@
 """Outgoing mail to data subjects (and to staff): render, store, then send (or log), and record it.
 
 `send_to_subject` renders a plain-text template in the subject's language, stores the
-Message (delivery "queued") and commits *before* talking to SMTP: mail trouble never
+Message (delivery "sending") and commits *before* talking to SMTP: mail trouble never
 loses a request or a message, and `send` can deliver a stored message again later.
 `send_to_staff` does the same for mail to the controllers' and the operator's people.
+`queue_to_staff` only adds the message to the caller's transaction; the `send_queued`
+duty sends it moments after that commits (mail owed by a status change, say).
 
 Templates are `dsar/templates/mail/<name>.txt`; their first line is `Subject: …`, the
 rest is the body. Nothing the subject typed goes into a header unchecked: the recipient
@@ -24,9 +26,10 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 
 from dsar import audit
+from dsar.answers import dispatch
 from dsar.extensions import db
 from dsar.models import Message, Request
 from dsar.public.i18n import language_of
@@ -102,9 +105,10 @@ def _subject(rendered: str, reference: str, reply_to: Message | None) -> str:
 
 
 def _compose(to: str, subject: str, body: str, language: str, *, template: str,
-             request_id: int | None, reply_to: Message | None = None) -> Message:
-    """The outbound Message (delivery "queued", not yet added to the session) for one
-    plain address `to`, with its raw RFC 5322 source."""
+             request_id: int | None, reply_to: Message | None = None, delivery: str = "queued") -> Message:
+    """The outbound Message (not yet added to the session) for one plain address `to`,
+    with its raw RFC 5322 source. `delivery` is "queued" (for `send_queued` to send) or
+    "sending" (the caller sends it itself, right after committing it)."""
     from_header, envelope_from = _mail_from()
     at = current_time()
     message_id = make_msgid(domain=envelope_from.rpartition("@")[2])[1:-1]
@@ -131,7 +135,7 @@ def _compose(to: str, subject: str, body: str, language: str, *, template: str,
         direction="out", source="smtp", template=template, request_id=request_id,
         message_id=message_id, in_reply_to=" ".join(thread), sender=envelope_from, recipients=to,
         subject=str(email["Subject"]), body_text=body, raw=email.as_bytes(policy=SMTP),
-        language=language, at=at, delivery="queued",
+        language=language, at=at, delivery=delivery,
     )
 
 
@@ -148,7 +152,7 @@ def send_to_subject(request: Request, template: str, *, to: str, reply_to: Messa
     language = language_of(request)
     rendered_subject, body = render(template, language, request=request, **context)
     message = _compose(to, _subject(rendered_subject, request.reference, reply_to), body, language,
-                       template=template, request_id=request.id, reply_to=reply_to)
+                       template=template, request_id=request.id, reply_to=reply_to, delivery="sending")
     db.session.add(message)
     db.session.commit()  # stored before sending: an SMTP outage loses nothing
     send(message)
@@ -157,6 +161,21 @@ def send_to_subject(request: Request, template: str, *, to: str, reply_to: Messa
 
 # Staff read the product in English (the staff pages are not translated).
 STAFF_LANGUAGE = "en"
+
+
+def _compose_for_staff(to: str, template: str, request: Request | None, language: str, context: dict,
+                       delivery: str) -> Message:
+    """The Message (not yet in the session) of `template` to one plain address `to`;
+    with `request`, linked to it and its subject carrying the reference."""
+    to = to.strip()
+    if not is_single_address(to):
+        raise UnsafeAddress(f"not one plain email address: {to[:80]!r}")
+    rendered_subject, body = render(template, language, request=request, **context)
+    subject = header_text(rendered_subject)
+    if request is not None and f"[{request.reference}]" not in subject:
+        subject = f"{subject} [{request.reference}]"
+    return _compose(to, subject, body, language, template=template,
+                    request_id=request.id if request is not None else None, delivery=delivery)
 
 
 def send_to_staff(to: str, template: str, *, request: Request | None = None, **context) -> Message:
@@ -168,18 +187,22 @@ def send_to_staff(to: str, template: str, *, request: Request | None = None, **c
     (UnsafeAddress otherwise). With `request`, the message is linked to it and its subject
     carries the reference.
     """
-    to = to.strip()
-    if not is_single_address(to):
-        raise UnsafeAddress(f"not one plain email address: {to[:80]!r}")
-    rendered_subject, body = render(template, STAFF_LANGUAGE, request=request, **context)
-    subject = header_text(rendered_subject)
-    if request is not None and f"[{request.reference}]" not in subject:
-        subject = f"{subject} [{request.reference}]"
-    message = _compose(to, subject, body, STAFF_LANGUAGE, template=template,
-                       request_id=request.id if request is not None else None)
+    message = _compose_for_staff(to, template, request, STAFF_LANGUAGE, context, "sending")
     db.session.add(message)
     db.session.commit()  # stored before sending: an SMTP outage loses nothing
     send(message)
+    return message
+
+
+def queue_to_staff(to: str, template: str, *, request: Request | None = None, language: str = STAFF_LANGUAGE,
+                   **context) -> Message:
+    """Compose `template` as `send_to_staff` does and add it to the session, "queued":
+    no commit, no SMTP. It commits (or rolls back) with the caller's transaction, e.g.
+    the status change that owes it, and `send_queued` sends it within seconds. For mail
+    owed from inside a transaction that must not wait on SMTP (an audit listener).
+    Raises UnsafeAddress when `to` is not one plain address."""
+    message = _compose_for_staff(to, template, request, language, context, "queued")
+    db.session.add(message)
     return message
 
 
@@ -229,19 +252,45 @@ def send(message: Message) -> None:
 # Outbound mail that did not go is tried again by `dsar tick` for this long, then left
 # "failed" for a person to see (it stays on its request either way).
 RETRY_FOR = timedelta(days=7)
+# Queued mail younger than this is `send_queued`'s; older, `resend_undelivered`'s.
+QUEUED_WINDOW = timedelta(minutes=5)
+# A message still "sending" this long after it was written was abandoned by a process
+# that died between its commit and SMTP (a send takes seconds, not minutes).
+ABANDONED_AFTER = timedelta(minutes=15)
 
 
 def resend_undelivered(now: datetime, *, limit: int = 200) -> list[Message]:
     """Try again the outbound messages that failed (or were stored but never tried: a
     crash between commit and send) between RETRY_FOR and five minutes ago (younger ones
     were just tried, or are being sent); return them, as they ended."""
+    recent = now - QUEUED_WINDOW
     messages = list(db.session.scalars(
-        select(Message).where(Message.direction == "out", Message.delivery.in_(("failed", "queued")),
-                              Message.at >= now - RETRY_FOR, Message.at < now - timedelta(minutes=5))
+        select(Message).where(Message.direction == "out", Message.at >= now - RETRY_FOR,
+                              or_(and_(Message.delivery.in_(("failed", "queued")), Message.at < recent),
+                                  and_(Message.delivery == "sending", Message.at < now - ABANDONED_AFTER)))
         .order_by(Message.id).limit(limit)))
     for message in messages:
         send(message)
     return messages
+
+
+@dispatch.duty
+def send_queued(now: datetime, *, limit: int = 200) -> int:
+    """Send the mail queued in the last few minutes (`queue_to_staff`); how many went out
+    or failed. Each message is claimed first (queued → sending, in one conditional
+    UPDATE committed before SMTP), so two sweepers never send the same one twice."""
+    claimed = list(db.session.scalars(
+        update(Message).where(Message.id.in_(
+            select(Message.id).where(Message.direction == "out", Message.delivery == "queued",
+                                     Message.at >= now - QUEUED_WINDOW).order_by(Message.id).limit(limit)),
+            Message.delivery == "queued")
+        .values(delivery="sending").returning(Message.id).execution_options(synchronize_session=False)))
+    db.session.commit()
+    for message_id in sorted(claimed):
+        message = db.session.get(Message, message_id)
+        if message is not None:
+            send(message)
+    return len(claimed)
 
 
 def _record_sent(message: Message) -> None:
