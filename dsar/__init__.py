@@ -47,6 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     fulfilment.init_app(app)
     answers.init_app(app)
     opengdpr.init_app(app)
+    from dsar import retention  # `dsar purge`
+    retention.init_app(app)
 
     @app.get("/")
     def home():

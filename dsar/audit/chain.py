@@ -108,16 +108,34 @@ def verify_chains() -> tuple[int, int, list[BrokenLink]]:
         if event.request_id in failed:
             continue
         _, _, prev_hash, prev_seq = current
-        problem = None
-        if event.seq != prev_seq + 1:
-            problem = f"sequence jumps from #{prev_seq} to #{event.seq}: an event was removed"
-        elif event.prev_hash != prev_hash:
-            problem = "does not chain to the previous event: an earlier event was changed or removed"
-        elif event.hash != event_hash(event.prev_hash, reference, event.seq, event.at, event.actor,
-                                      event.kind, event.from_status, event.to_status, event.data):
-            problem = "content does not match its hash: this event was changed"
+        problem = _link_problem(event, reference, prev_hash, prev_seq)
         if problem:
             broken.append(BrokenLink(reference, event.seq, event.id, problem))
             failed.add(event.request_id)
         current = (event.request_id, reference, event.hash, event.seq)
     return requests, events, broken
+
+
+def _link_problem(event: Event, reference: str, prev_hash: str, prev_seq: int) -> str | None:
+    """What is wrong with `event` following (prev_seq, prev_hash) in `reference`'s chain, if anything."""
+    if event.seq != prev_seq + 1:
+        return f"sequence jumps from #{prev_seq} to #{event.seq}: an event was removed"
+    if event.prev_hash != prev_hash:
+        return "does not chain to the previous event: an earlier event was changed or removed"
+    if event.hash != event_hash(event.prev_hash, reference, event.seq, event.at, event.actor,
+                                event.kind, event.from_status, event.to_status, event.data):
+        return "content does not match its hash: this event was changed"
+    return None
+
+
+def verify_chain(request_id: int, reference: str) -> BrokenLink | None:
+    """Check one request's chain: its first broken link, or None when it holds.
+
+    The purge (dsar.retention) checks a chain before removing it, and records the outcome.
+    """
+    prev_hash, prev_seq = GENESIS, 0
+    for event in db.session.scalars(select(Event).where(Event.request_id == request_id).order_by(Event.seq)):
+        if problem := _link_problem(event, reference, prev_hash, prev_seq):
+            return BrokenLink(reference, event.seq, event.id, problem)
+        prev_hash, prev_seq = event.hash, event.seq
+    return None

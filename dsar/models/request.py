@@ -66,6 +66,8 @@ class Request(db.Model):
     # Denormalised from the clocks on every change: the nearest running due date.
     urgency_on: Mapped[date] = mapped_column(Date, default=NO_DUE_DATE)
     statutory_due: Mapped[date | None] = mapped_column(Date)
+    # Set by `dsar purge` (dsar.retention): only a non-identifying skeleton of the request is left.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     controller: Mapped[Controller | None] = relationship()
     identities: Mapped[list[SubjectIdentity]] = relationship(

@@ -1,0 +1,106 @@
+"""`dsar purge`: remove finished requests past the retention period (cron runs it, e.g. daily).
+
+`--dry-run` lists each request due, its closing date and what would be removed, and
+changes nothing. Exit status 1 when a request was due but not purged (its audit chain
+is broken, or a file could not be removed), so cron's mail says so.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from dsar.audit.chain import verify_chain
+from dsar.extensions import db
+from dsar.retention import purge
+from dsar.timeutil import now as current_time
+
+
+def _instant(value: str | None) -> datetime:
+    if not value:
+        return current_time()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint="--now") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _retention_days(given: int | None) -> int:
+    if given is not None:
+        return given
+    configured = current_app.config.get("RETENTION_DAYS")
+    try:
+        days = int(configured)
+    except (TypeError, ValueError):
+        days = 0
+    if days < 1:
+        raise click.UsageError(f"RETENTION_DAYS must be a whole number of days, at least 1; it is {configured!r}")
+    return days
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="List the requests due and what would be removed; change nothing.")
+@click.option("--older-than", "days", type=click.IntRange(min=1), default=None, metavar="DAYS",
+              help="Purge requests closed more than DAYS days ago (default: RETENTION_DAYS, 1095).")
+@click.option("--now", "at", default=None, help="Act as if it were this instant (ISO 8601; naive = UTC).")
+@click.option("--include-broken", is_flag=True,
+              help="Also purge requests whose audit chain is broken (recorded as not verified); "
+                   "by default they are kept for investigation.")
+@with_appcontext
+def purge_command(dry_run: bool, days: int | None, at: str | None, include_broken: bool) -> None:
+    """Purge closed, cancelled and duplicate requests closed more than the retention period
+    ago: their identities, messages, tasks, notices, packages, export files and audit
+    events go; a non-identifying skeleton of each request stays, with a one-event audit
+    chain recording the purge. Rejected requests are purged once closed."""
+    now = _instant(at)
+    days = _retention_days(days)
+    before = purge.cutoff(now, days)
+    verb = "would purge" if dry_run else "purged"
+    done = kept = 0
+    after_id = 0
+    while batch := purge.due(before, after_id=after_id):
+        for due in batch:
+            after_id = due.id
+            closed = f"{due.reference}  {due.status} {due.closed_at.date().isoformat()}"
+            if dry_run:
+                broken = verify_chain(due.id, due.reference)
+                held = purge.holdings(due.id, due.reference)
+                db.session.rollback()  # read only: hold no lock or snapshot between requests
+                if broken is not None and not include_broken:
+                    kept += 1
+                    click.echo(f"{closed}  would be kept: audit chain broken at event #{broken.seq}: "
+                               f"{broken.problem}", err=True)
+                    continue
+                done += 1
+                click.echo(f"{closed}  would remove {held.describe()}")
+                continue
+            try:
+                purged = purge.purge_request(due.id, now, before=before, include_broken=include_broken)
+            except purge.ChainBroken as exc:
+                kept += 1
+                click.echo(f"{closed}  kept: audit chain broken at event #{exc.link.seq}: {exc.link.problem}; "
+                           "investigate, then purge it with --include-broken", err=True)
+                continue
+            except OSError as exc:
+                kept += 1
+                click.echo(f"{closed}  not purged: {exc}", err=True)
+                continue
+            if purged is not None:
+                done += 1
+                unverified = "" if purged.chain_verified else " (its audit chain was broken)"
+                click.echo(f"{closed}  removed {purged.holdings.describe()}{unverified}")
+    scope = f"closed before {before.date().isoformat()} ({days} days before {now.date().isoformat()})"
+    click.echo(f"{verb} {_plural(done, 'request')} {scope}" if done else f"nothing to purge: no request {scope}")
+    if stale := purge.stale_rejections(before):
+        click.echo(f"note: {_plural(stale, 'rejected request')} older than that never closed; "
+                   "close them to have them purged")
+    if kept:
+        click.echo(f"{_plural(kept, 'request')} due but kept: see above", err=True)
+        raise SystemExit(1)
