@@ -1,9 +1,9 @@
 """CSRF protection and rate limits for the public pages.
 
 CSRF: Flask-WTF's CSRFProtect guards every state-changing request of the app, except by
-URL prefix the JSON API (`/api/`, bearer-token authenticated: no cookie to ride on) and
-the inbound-mail webhook (`/inbound/`, called by a mail provider). One prefix list here,
-so a blueprint added later under those prefixes needs no decorator to stay reachable.
+URL prefix the JSON API (`/api/`, and the OpenGDPR API under `/v1/`: bearer-token
+authenticated, no cookie to ride on) and the inbound-mail webhook (`/inbound/`, called by
+a mail provider). One prefix list here, so a blueprint added later under those prefixes needs no decorator to stay reachable.
 
 Rate limits (Flask-Limiter) on the form's POSTs: per client IP (every POST counts) and
 per email address (only submissions that filed a request count, so typos do not lock a
@@ -23,7 +23,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dsar.identities import normalize
 
-CSRF_EXEMPT_PREFIXES = ("/api/", "/inbound/")
+CSRF_EXEMPT_PREFIXES = ("/api/", "/v1/", "/inbound/")
 # A successful submission redirects (303 See Other) to the confirmation page.
 FILED = 303
 
