@@ -13,6 +13,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from dsar.answers import api, downloads
+    # The duties' modules also hold the status-change listeners (Art. 19 notices, the
+    # processor report's delivery): they must listen from the start, not from the first sweep.
+    from dsar.answers import duties  # noqa: F401
 
     api.init_app(app)
     downloads.init_app(app)
