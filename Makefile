@@ -7,7 +7,7 @@ DSAR   := $(VENV)/bin/dsar
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: demo demo-users test venv
+.PHONY: demo demo-users test translations venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,11 @@ demo-users: venv
 test: venv
 	$(VENV)/bin/pytest
 	DSAR_TEST_BACKEND=sqlite $(VENV)/bin/pytest -q -p no:cacheprovider
+
+# After changing a text of the public pages or the subject's emails: collect the messages
+# and merge them into the catalogs; translate the new entries in dsar/translations/*/
+# LC_MESSAGES/messages.po (drop any "fuzzy" flag), then run it again to compile the .mo.
+translations: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o /tmp/dsar-messages.pot .
+	$(VENV)/bin/pybabel update -i /tmp/dsar-messages.pot -d dsar/translations --ignore-obsolete -w 100
+	$(VENV)/bin/pybabel compile -d dsar/translations

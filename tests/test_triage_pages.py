@@ -142,7 +142,8 @@ def test_request_information_pauses_the_clock_and_emails_the_subject(app, staff,
 
 def test_rejection_extension_and_replies_are_emailed_to_the_subject(app, staff, token, file_request, smtp):
     martin = token("controller_admin", MARTIN)
-    extended, rejected = (file_request(martin, identity_verified=True)["reference"] for _ in range(2))
+    # An English-speaking subject of a French controller: the mail is in the request's language.
+    extended, rejected = (file_request(martin, identity_verified=True, language="en")["reference"] for _ in range(2))
     browser = staff("controller_admin", MARTIN)
     assert _act(browser, extended, "extend", reason="Forty archive boxes to search").status_code == 303
     assert _act(browser, rejected, "reject", grounds="excessive", reason="Your fifth request this month").status_code == 303

@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from dsar import lifecycle, permissions
 from dsar.extensions import db
-from dsar.models import Request
+from dsar.models import Controller, Request
 from dsar.permissions import Principal
 from dsar.requests import service
 
@@ -36,13 +38,12 @@ STAFF_ACTIONS = {
 }
 # Not a lifecycle action: an email to the subject, recorded on the request (message_sent).
 REPLY = "reply"
-# What the subject is told, by email, after an action the law wants explained to them.
-SUBJECT_TEMPLATES = {"request_information": "request_information", "reject": "rejection", "extend": "extension"}
-GROUNDS_TEXT = {
-    "manifestly_unfounded": "the request is manifestly unfounded (GDPR Art. 12(5))",
-    "excessive": "the request is excessive, in particular because of its repetitive character (GDPR Art. 12(5))",
-    "identity_not_established": "your identity could not be established (GDPR Art. 12(2) and 12(6))",
-}
+# What the subject is told, by email, after an action the law wants explained to them,
+# in their language (the templates word the rejection grounds too: mail/rejection.txt).
+# "forward": the operator passes the request to the client responsible for the data and
+# the subject is redirected there (DESIGN §1), with the client's contact.
+SUBJECT_TEMPLATES = {"request_information": "request_information", "reject": "rejection", "extend": "extension",
+                     "forward": "redirection"}
 # Form fields each action reads (all text; the service validates them).
 FIELDS = {
     "verify": ("reason",), "request_information": ("reason",), "approve": ("instruction",),
@@ -121,10 +122,11 @@ def act(reference: str, action: str, principal: Principal, form) -> Outcome:
         db.session.rollback()  # nothing half-done stays in the session after a refusal
         return refusal(exc)
     note = ""
-    if action in SUBJECT_TEMPLATES:
+    if action == "forward":
+        note = _redirect_subject(request)
+    elif action in SUBJECT_TEMPLATES:
         note = _tell_subject(request, SUBJECT_TEMPLATES[action], reason=payload.get("reason", ""),
-                             grounds_text=GROUNDS_TEXT.get(payload.get("grounds", ""), ""),
-                             due=request.statutory_due.isoformat() if request.statutory_due else None)
+                             grounds=payload.get("grounds", ""), due=request.statutory_due)
     return Outcome(True, f"{STAFF_ACTIONS[action]}: done.{note}")
 
 
@@ -138,8 +140,22 @@ def _reply(reference: str, principal: Principal, text: str) -> Outcome:
     return Outcome(True, f"{STAFF_ACTIONS[REPLY]}: done.{_tell_subject(request, 'reply', text=text)}")
 
 
+def _redirect_subject(request: Request) -> str:
+    """Tell the subject that their request went to the client responsible for their data.
+
+    Only when the operator received it: a request the client itself sent us (via_controller)
+    or one the operator answers as its own controller redirects no one.
+    """
+    controller = request.controller
+    if controller is None or controller.is_operator or request.via_controller:
+        return ""
+    operator = db.session.scalars(select(Controller).where(Controller.is_operator)).first()
+    return _tell_subject(request, SUBJECT_TEMPLATES["forward"], controller=controller,
+                         operator=operator.name if operator is not None else controller.name)
+
+
 def _tell_subject(request: Request, template: str, **context) -> str:
-    """Email the subject from `template` (English for now); say what happened."""
+    """Email the subject from `template`, in their language; say what happened."""
     from dsar.mail.outbox import UnsafeAddress, send_to_subject
 
     email = request.subject_email
