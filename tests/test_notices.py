@@ -20,7 +20,7 @@ from sqlalchemy import select
 from dsar.answers import dispatch, notices
 from dsar.extensions import db
 from dsar.fulfilment import queue
-from dsar.models import Message, Notice, Request, Task
+from dsar.models import Message, Notice, Package, Request, Task
 from dsar.timeutil import now as current_time
 
 CORRECTIONS = {"name": "Jeanne Dupont"}
@@ -70,7 +70,7 @@ def _closed_port() -> int:
 
 
 def test_a_rectification_notifies_each_recipient_by_the_way_the_register_gives(
-        app, client, token, demo_world, smtp):
+        app, client, token, demo_world, smtp, staff):
     reference = _rectify(app, client, token)
     with app.app_context():
         found = _notices(reference)
@@ -105,6 +105,14 @@ def test_a_rectification_notifies_each_recipient_by_the_way_the_register_gives(
     assert "Email address, phone number" in smtp.to("privacy@ovhcloud.example")[0].body  # the categories concerned
     with app.app_context():
         assert all(n.sent_at for n in _notices(reference).values() if n.channel != "none")
+
+    # Staff see each notice, how it went, and what is left to do by hand; and the report's delivery.
+    page = staff("controller_admin", "cabinet-martin").get(f"/staff/requests/{reference}").get_data(as_text=True)
+    answer = page.split('<h2 id="answer">')[1].split("<h2>")[0]
+    assert "through zendesk's task" in answer and "email to privacy@sentry.example" in answer
+    assert "to do by hand" in answer and "rectify task on ionos-hosting is waiting" in answer
+    assert answer.count('class="notice-sent"') == 3
+    assert "email to rgpd@cabinet-martin.example: <strong>sent</strong>" in answer
 
 
 def test_a_failed_notice_email_is_left_failed_and_sent_again_by_the_duty(app, client, token, demo_world, smtp):
@@ -144,3 +152,17 @@ def test_an_access_request_owes_no_notice(app, client, token, demo_world, smtp):
                        headers=token("operator_admin")).status_code == 200
     with app.app_context():
         assert _notices(reference) == {}
+
+
+def test_the_request_page_lists_the_subjects_packages(app, client, token, staff, file_request):
+    reference = file_request(token("operator_admin"), controller="cabinet-martin")["reference"]
+    with app.app_context():
+        request = db.session.scalars(select(Request).where(Request.reference == reference)).one()
+        at = current_time()
+        db.session.add(Package(request_id=request.id, kind="access", token_hash="a" * 64, path=f"{reference}/a.zip",
+                               created_at=at, expires_at=at + timedelta(days=30), downloads=2, last_download_at=at))
+        db.session.commit()
+    page = staff("operator_admin").get(f"/staff/requests/{reference}").get_data(as_text=True)
+    packages = page.split("<h3>Packages</h3>")[1].split("</table>")[0]
+    assert "<td>access</td>" in packages and f"{(at + timedelta(days=30)):%Y-%m-%d}" in packages
+    assert "<td>2 (last" in packages

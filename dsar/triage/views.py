@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from dsar.accounts.web import current_principal, protect
+from dsar.answers.staff import answer_section
 from dsar.api.errors import ApiError
 from dsar.extensions import db
 from dsar.fulfilment import progress
@@ -69,7 +70,8 @@ def _request_page(reference: str, outcome: actions.Outcome | None = None):
         "staff/request.html", req=req, clocks=service.clocks_of(req), events=events, messages=messages,
         tasks=tasks, progress=progress.summaries([req.id]).get(req.id) or progress.empty(),
         offered=actions.offered_actions(principal, req), grounds=REJECTION_GROUNDS,
-        controllers=_controllers() if principal.is_operator else [], outcome=outcome)
+        controllers=_controllers() if principal.is_operator else [], outcome=outcome,
+        answer=answer_section(req))
     return page, (outcome.status if outcome else 200)
 
 
