@@ -202,9 +202,11 @@ def test_older_than_overrides_the_retention_period(runner, world):
 def test_bad_options_are_refused_clearly(app, runner):
     assert "not an ISO date" in runner.invoke(args=["purge", "--now", "next tuesday"]).output
     assert runner.invoke(args=["purge", "--older-than", "0"]).exit_code == 2
+    early = runner.invoke(args=["purge", "--now", "0001-01-02", "--older-than", "30"])
+    assert early.exit_code == 2 and "before year 1" in early.output
     app.config["RETENTION_DAYS"] = "three years"
     result = runner.invoke(args=["purge"])
-    assert result.exit_code == 2 and "RETENTION_DAYS must be a whole number" in result.output
+    assert result.exit_code == 2 and "RETENTION_DAYS must be a whole number of days from 1" in result.output
 
 
 def test_the_database_still_refuses_deleting_events_without_a_permit(app, world):
@@ -264,3 +266,23 @@ def test_every_table_referring_to_requests_has_a_purge_rule(app):
     referring = {table.name for table in db.metadata.sorted_tables
                  for fk in table.foreign_keys if fk.column.table.name in ("requests", "messages")}
     assert referring <= set(PURGED_TABLES), referring - set(PURGED_TABLES)
+
+
+def test_a_request_whose_files_cannot_go_is_left_whole(app, runner, world, tmp_path):
+    """An export folder that is a link to elsewhere is never followed: the request is not
+    purged, its rows stay, the run says why and exits 1; the other request due still goes."""
+    folder = world["export_dir"] / world["old"]
+    elsewhere = tmp_path / "elsewhere"
+    folder.rename(elsewhere)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    dry = runner.invoke(args=["purge", "--dry-run", "--now", NOW])
+    assert dry.exit_code == 1 and f"{world['old']}  closed 2022-02-02  would be kept: " in dry.output
+    result = runner.invoke(args=["purge", "--now", NOW])
+    assert result.exit_code == 1
+    assert f"{world['old']}  closed 2022-02-02  not purged: " in result.output and "not followed" in result.output
+    assert "purged 1 request" in result.output
+    state = _state(app, world["old"])
+    assert state["identities"] == 2 and state["request"].purged_at is None and len(state["events"]) > 1
+    assert (elsewhere / "hubspot.json").exists()
+    assert (world["export_dir"] / "packages" / f"{world['old']}.zip.enc").exists()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0

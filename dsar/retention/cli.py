@@ -2,7 +2,7 @@
 
 `--dry-run` lists each request due, its closing date and what would be removed, and
 changes nothing. Exit status 1 when a request was due but not purged (its audit chain
-is broken, or a file could not be removed), so cron's mail says so.
+is broken, or a file or the database refused), so cron's mail says so.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from dsar.audit.chain import verify_chain
 from dsar.extensions import db
@@ -28,6 +29,9 @@ def _instant(value: str | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+MAX_DAYS = 36500  # a century: beyond it the setting is a typo, not a policy
+
+
 def _retention_days(given: int | None) -> int:
     if given is not None:
         return given
@@ -36,8 +40,9 @@ def _retention_days(given: int | None) -> int:
         days = int(configured)
     except (TypeError, ValueError):
         days = 0
-    if days < 1:
-        raise click.UsageError(f"RETENTION_DAYS must be a whole number of days, at least 1; it is {configured!r}")
+    if not 1 <= days <= MAX_DAYS:
+        raise click.UsageError(f"RETENTION_DAYS must be a whole number of days from 1 to {MAX_DAYS}; "
+                               f"it is {configured!r}")
     return days
 
 
@@ -47,7 +52,7 @@ def _plural(count: int, noun: str) -> str:
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="List the requests due and what would be removed; change nothing.")
-@click.option("--older-than", "days", type=click.IntRange(min=1), default=None, metavar="DAYS",
+@click.option("--older-than", "days", type=click.IntRange(min=1, max=MAX_DAYS), default=None, metavar="DAYS",
               help="Purge requests closed more than DAYS days ago (default: RETENTION_DAYS, 1095).")
 @click.option("--now", "at", default=None, help="Act as if it were this instant (ISO 8601; naive = UTC).")
 @click.option("--include-broken", is_flag=True,
@@ -61,7 +66,10 @@ def purge_command(dry_run: bool, days: int | None, at: str | None, include_broke
     chain recording the purge. Rejected requests are purged once closed."""
     now = _instant(at)
     days = _retention_days(days)
-    before = purge.cutoff(now, days)
+    try:
+        before = purge.cutoff(now, days)
+    except OverflowError:
+        raise click.BadParameter(f"{days} days before {now.isoformat()} is before year 1", param_hint="--now") from None
     verb = "would purge" if dry_run else "purged"
     done = kept = 0
     after_id = 0
@@ -71,8 +79,14 @@ def purge_command(dry_run: bool, days: int | None, at: str | None, include_broke
             closed = f"{due.reference}  {due.status} {due.closed_at.date().isoformat()}"
             if dry_run:
                 broken = verify_chain(due.id, due.reference)
-                held = purge.holdings(due.id, due.reference)
-                db.session.rollback()  # read only: hold no lock or snapshot between requests
+                try:
+                    held = purge.holdings(due.id, due.reference)
+                except OSError as exc:
+                    kept += 1
+                    click.echo(f"{closed}  would be kept: {exc}", err=True)
+                    continue
+                finally:
+                    db.session.rollback()  # read only: hold no lock or snapshot between requests
                 if broken is not None and not include_broken:
                     kept += 1
                     click.echo(f"{closed}  would be kept: audit chain broken at event #{broken.seq}: "
@@ -88,9 +102,9 @@ def purge_command(dry_run: bool, days: int | None, at: str | None, include_broke
                 click.echo(f"{closed}  kept: audit chain broken at event #{exc.link.seq}: {exc.link.problem}; "
                            "investigate, then purge it with --include-broken", err=True)
                 continue
-            except OSError as exc:
+            except (OSError, SQLAlchemyError) as exc:  # left whole (rolled back); the next run tries again
                 kept += 1
-                click.echo(f"{closed}  not purged: {exc}", err=True)
+                click.echo(f"{closed}  not purged: {str(exc).splitlines()[0]}", err=True)
                 continue
             if purged is not None:
                 done += 1

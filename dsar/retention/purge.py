@@ -191,11 +191,14 @@ def _export_root() -> Path:
 
 def _files(reference: str, package_paths: list[str]) -> list[Path]:
     """The request's export folder's files and its packages' files, all inside EXPORT_DIR
-    (a path stored in a row never sends the purge elsewhere)."""
+    (neither a link nor a path stored in a row sends the purge elsewhere)."""
     root = _export_root()
     files: list[Path] = []
-    folder = (root / reference).resolve()
-    if folder.parent == root and folder.is_dir():
+    folder = root / reference
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        # Raised before anything is removed: the request stays whole until someone looks.
+        raise OSError(f"{folder} is not a plain folder (a link?): not followed")
+    if folder.is_dir():
         files += sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
     for stored in package_paths:
         path = (root / stored).resolve()
