@@ -76,45 +76,46 @@ def purge_command(dry_run: bool, days: int | None, at: str | None, include_broke
     while batch := purge.due(before, after_id=after_id):
         for due in batch:
             after_id = due.id
-            closed = f"{due.reference}  {due.status} {due.closed_at.date().isoformat()}"
-            if dry_run:
-                broken = verify_chain(due.id, due.reference)
-                try:
-                    held = purge.holdings(due.id, due.reference)
-                except OSError as exc:
-                    kept += 1
-                    click.echo(f"{closed}  would be kept: {exc}", err=True)
-                    continue
-                finally:
-                    db.session.rollback()  # read only: hold no lock or snapshot between requests
-                if broken is not None and not include_broken:
-                    kept += 1
-                    click.echo(f"{closed}  would be kept: audit chain broken at event #{broken.seq}: "
-                               f"{broken.problem}", err=True)
-                    continue
-                done += 1
-                click.echo(f"{closed}  would remove {held.describe()}")
+            one = _dry_run_one if dry_run else _purge_one
+            went, line = one(due, now, before, include_broken)
+            if went is None:  # no longer due (purged or changed meanwhile)
                 continue
-            try:
-                purged = purge.purge_request(due.id, now, before=before, include_broken=include_broken)
-            except purge.ChainBroken as exc:
-                kept += 1
-                click.echo(f"{closed}  kept: audit chain broken at event #{exc.link.seq}: {exc.link.problem}; "
-                           "investigate, then purge it with --include-broken", err=True)
-                continue
-            except (OSError, SQLAlchemyError) as exc:  # left whole (rolled back); the next run tries again
-                kept += 1
-                click.echo(f"{closed}  not purged: {str(exc).splitlines()[0]}", err=True)
-                continue
-            if purged is not None:
-                done += 1
-                unverified = "" if purged.chain_verified else " (its audit chain was broken)"
-                click.echo(f"{closed}  removed {purged.holdings.describe()}{unverified}")
+            done, kept = done + went, kept + (not went)
+            click.echo(f"{due.reference}  {due.status} {due.closed_at.date().isoformat()}  {line}", err=not went)
     scope = f"closed before {before.date().isoformat()} ({days} days before {now.date().isoformat()})"
-    click.echo(f"{verb} {_plural(done, 'request')} {scope}" if done else f"nothing to purge: no request {scope}")
+    click.echo(f"{verb} {_plural(done, 'request')} {scope}" if done or kept else f"nothing to purge: no request {scope}")
     if stale := purge.stale_rejections(before):
         click.echo(f"note: {_plural(stale, 'rejected request')} older than that never closed; "
                    "close them to have them purged")
     if kept:
         click.echo(f"{_plural(kept, 'request')} due but kept: see above", err=True)
         raise SystemExit(1)
+
+
+def _dry_run_one(due: purge.Due, now: datetime, before: datetime, include_broken: bool) -> tuple[bool, str]:
+    """(would it go, what to print) for one request due; reads only."""
+    try:
+        broken = verify_chain(due.id, due.reference)
+        held = purge.holdings(due.id, due.reference)
+    except OSError as exc:
+        return False, f"would be kept: {exc}"
+    finally:
+        db.session.rollback()  # hold no snapshot between requests
+    if broken is not None and not include_broken:
+        return False, f"would be kept: audit chain broken at event #{broken.seq}: {broken.problem}"
+    return True, f"would remove {held.describe()}"
+
+
+def _purge_one(due: purge.Due, now: datetime, before: datetime, include_broken: bool) -> tuple[bool | None, str]:
+    """(did it go, or None when no longer due; what to print) for one request due."""
+    try:
+        purged = purge.purge_request(due.id, now, before=before, include_broken=include_broken)
+    except purge.ChainBroken as exc:
+        return False, (f"kept: audit chain broken at event #{exc.link.seq}: {exc.link.problem}; "
+                       "investigate, then purge it with --include-broken")
+    except (OSError, SQLAlchemyError) as exc:  # rolled back: the rows are whole; the next run tries again
+        return False, f"not purged: {str(exc).splitlines()[0]}"
+    if purged is None:
+        return None, ""
+    unverified = "" if purged.chain_verified else " (its audit chain was broken)"
+    return True, f"removed {purged.holdings.describe()}{unverified}"
