@@ -25,10 +25,10 @@ STAFF_ENDPOINTS = {"accounts.login", "accounts.logout", "staff.request_page", "s
                    "staff.message_page", "staff.message_action"}
 OPERATOR_ONLY = {"route", "forward", "start_fulfilment", "complete"}
 CONTROLLER_DECISIONS = {"verify", "request_information", "approve", "reject", "extend", "cancel", "mark_duplicate",
-                        "reply"}
+                        "reply", "answer"}
 # Non-destructive first, so each later action still meets an open request.
 ORDER = ["note", "reply", "assign", "extend", "route", "forward", "request_information", "verify", "approve",
-         "start_fulfilment", "complete", "mark_duplicate", "reject", "cancel"]
+         "start_fulfilment", "complete", "answer", "mark_duplicate", "reject", "cancel"]
 PAYLOAD = {"note": {"text": "n"}, "reply": {"text": "hello"}, "assign": {"assignee": "Ana"}, "extend": {"reason": "complex"},
            "route": {"controller": MARTIN}, "request_information": {"reason": "id card"},
            "verify": {"reason": "checked"}, "approve": {"instruction": "go"},

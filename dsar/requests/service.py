@@ -335,6 +335,10 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
     db.session.flush()
     task_ids = [t.id for t in planned]  # before the commit expires them (one SELECT each after)
     db.session.commit()
+    if action == "answer":  # the packages and the email, once the answer is on record
+        from dsar.answers import answering
+
+        answering.answer(request, principal, now)
     if request.status == Status.IN_FULFILMENT.value and action in ("approve", "start_fulfilment"):
         _run_tasks(request, task_ids, now)
     return request

@@ -32,6 +32,7 @@ STAFF_ACTIONS = {
     "forward": "Forward to the controller",
     "start_fulfilment": "Run the failed tasks again",
     "complete": "Mark as fulfilled (what the tasks could not do was done by hand)",
+    "answer": "Answer the subject (email the outcome and the download links)",
     "cancel": "Cancel",
     "note": "Add a note",
     "reply": "Write to the subject",
@@ -49,7 +50,7 @@ FIELDS = {
     "verify": ("reason",), "request_information": ("reason",), "approve": ("instruction",),
     "reject": ("grounds", "reason"), "extend": ("reason",), "assign": ("assignee",),
     "mark_duplicate": ("duplicate_of", "reason"), "route": ("controller", "reason"),
-    "forward": (), "start_fulfilment": (), "complete": ("summary",), "cancel": ("reason",), "note": ("text",), "reply": ("text",),
+    "forward": (), "start_fulfilment": (), "complete": ("summary",), "answer": (), "cancel": ("reason",), "note": ("text",), "reply": ("text",),
 }
 
 
