@@ -166,3 +166,32 @@ def test_the_request_page_lists_the_subjects_packages(app, client, token, staff,
     packages = page.split("<h3>Packages</h3>")[1].split("</table>")[0]
     assert "<td>access</td>" in packages and f"{(at + timedelta(days=30)):%Y-%m-%d}" in packages
     assert "<td>2 (last" in packages
+
+
+def test_an_erasure_blocked_by_retention_tells_what_was_restricted_instead(app, client, token, demo_world, smtp):
+    # Septeo's own erasure: contract management's retention duty keeps the CRM and the
+    # product database (the latter restricted instead); the marketing contact is erased.
+    headers = token("operator_admin")
+    reference = client.post("/api/v1/requests", headers=headers, json={
+        "rights": ["erasure"], "controller": "septeo", "identity_verified": True,
+        "identities": [{"type": "email", "value": JEANNE["email"]}]}).json["reference"]
+    assert client.post(f"/api/v1/requests/{reference}/approve", json={}, headers=headers).status_code == 200
+    assert queue.wait_idle(app, 60)
+    with app.app_context():
+        assert db.session.scalars(select(Request.status).where(Request.reference == reference)).one() == "fulfilled"
+        found = _notices(reference)
+        assert {n.recipient: (n.channel, n.status) for n in found.values()} == {
+            # kept, but this demo's Pipedrive has no restriction field: someone must see to it
+            "Pipedrive (CRM sub-processor)": ("none", "manual"),
+            "HubSpot (marketing email sub-processor)": ("connector", "sent"),  # erased there
+            # cannot erase one person's logs (the sweeper may have sent it already)
+            "Sentry (application logs sub-processor)": ("email", found["Sentry (application logs sub-processor)"].status),
+            # IONOS hosts no system of Septeo's own activities: nothing ran there
+            "IONOS (hosting sub-processor)": ("none", "manual")}
+        # Erased in HubSpot; kept but restricted in the product database.
+        assert all(n.actions == ["erase", "restrict"] for n in found.values())
+        assert "erase task on pipedrive is done (blocked by retention)" in found["Pipedrive (CRM sub-processor)"].error
+    assert _sweep_until(app, lambda: smtp.to("privacy@sentry.example"))
+    body = smtp.to("privacy@sentry.example")[0].body
+    assert "- erasure" in body and "- restriction of processing" in body and "Jeanne Dupont" not in body
+    assert "The rectification" not in body
