@@ -239,6 +239,9 @@ def test_an_expired_package_is_deleted_and_its_link_answers_as_an_unknown_one(ap
     expired_answer, unknown_answer = post_email(client, link, JEANNE["email"]), post_email(client, unknown, JEANNE["email"])
     assert expired_answer.status_code == unknown_answer.status_code == 404
     assert normalized(expired_answer, link) == normalized(unknown_answer, unknown)
+    expired_page, unknown_page = client.get(path_of(link)), client.get(path_of(unknown))
+    assert expired_page.status_code == unknown_page.status_code
+    assert normalized(expired_page, link) == normalized(unknown_page, unknown)
     with app.app_context():
         assert dispatch.sweep(now())["dsar.answers.package.delete_expired"] == 0  # once only
 
