@@ -99,7 +99,7 @@ def test_a_rectification_notifies_each_recipient_by_the_way_the_register_gives(
         body = mail.body
         assert reference in mail.message["Subject"] and "Art. 19" in mail.message["Subject"]
         assert "Cabinet Martin Avocats" in body and "rectification" in body
-        assert "name: Jeanne Dupont" in body  # the rectification itself
+        assert "the correct values are:\r\n    name: Jeanne Dupont" in body  # the rectification itself
         assert JEANNE["email"] in body  # enough to find her, and nothing more:
         assert JEANNE["name"] not in body and PAUL["email"] not in body and "+33" not in body
     assert "Email address, phone number" in smtp.to("privacy@ovhcloud.example")[0].body  # the categories concerned
@@ -188,10 +188,13 @@ def test_an_erasure_blocked_by_retention_tells_what_was_restricted_instead(app, 
             "Sentry (application logs sub-processor)": ("email", found["Sentry (application logs sub-processor)"].status),
             # IONOS hosts no system of Septeo's own activities: nothing ran there
             "IONOS (hosting sub-processor)": ("none", "manual")}
-        # Erased in HubSpot; kept but restricted in the product database.
-        assert all(n.actions == ["erase", "restrict"] for n in found.values())
+        # Each is told what its own system was asked: erasure, or restriction where the
+        # retention duty keeps the data; IONOS, with no task, of everything done.
+        assert {n.recipient.split()[0]: n.actions for n in found.values()} == {
+            "Pipedrive": ["restrict"], "HubSpot": ["erase"], "Sentry": ["erase"], "IONOS": ["erase", "restrict"]}
         assert "erase task on pipedrive is done (blocked by retention)" in found["Pipedrive (CRM sub-processor)"].error
     assert _sweep_until(app, lambda: smtp.to("privacy@sentry.example"))
     body = smtp.to("privacy@sentry.example")[0].body
-    assert "- erasure" in body and "- restriction of processing" in body and "Jeanne Dupont" not in body
-    assert "The rectification" not in body
+    assert "- erasure: erase them" in body and "restriction" not in body and JEANNE["name"] not in body
+    assert "rectification" not in body and "Notice of erasure of personal data" in smtp.to(
+        "privacy@sentry.example")[0].message["Subject"]

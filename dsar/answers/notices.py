@@ -35,7 +35,7 @@ from sqlalchemy import select, update
 
 from dsar import audit
 from dsar.answers import dispatch
-from dsar.connectors.base import ERASED, ERASURE_SCHEDULED, NOT_FOUND, RECTIFIED, RESTRICTED
+from dsar.connectors.base import BLOCKED_BY_RETENTION, ERASED, ERASURE_SCHEDULED, NOT_FOUND, RECTIFIED, RESTRICTED
 from dsar.extensions import db
 from dsar.fulfilment.plan import systems_in_scope
 from dsar.mail import outbox
@@ -56,7 +56,6 @@ CHANGING_RIGHTS = frozenset({"rectification", "erasure", "restriction", "objecti
 ACTIONS = ("rectify", "erase", "restrict")
 EFFECTS = {"rectify": {RECTIFIED}, "erase": {ERASED, ERASURE_SCHEDULED}, "restrict": {RESTRICTED}}
 KEPT_AND_RESTRICTED = "kept and restricted"
-ACTION_WORDS = {"rectify": "rectification", "erase": "erasure", "restrict": "restriction of processing"}
 # The identifier a notice email gives, first one the request has (and the recipient's
 # system is searched by, when it has one): email is what every sub-processor keys on.
 IDENTIFIER_ORDER = ("email", "customer_id", "phone", "name", "ip_address")
@@ -155,6 +154,18 @@ def _channel(recipient: dict, tasks: list[Task], done: list[str]) -> tuple[str, 
     return "none", None, f"{why}, and the register gives no email for it: tell it by hand"
 
 
+def _actions_for(recipient: dict, tasks: list[Task], done: list[str]) -> list[str]:
+    """What `recipient` is told was done: what its system was asked to change (an erasure
+    a retention duty blocked is a restriction: the data is kept, and must be kept
+    restricted there too); with no task on a system of its own, everything done."""
+    asked = set()
+    for task in tasks:
+        if task.system_id == recipient["system"] and task.action in ACTIONS:
+            blocked = task.action == "erase" and task.outcome == BLOCKED_BY_RETENTION
+            asked.add("restrict" if blocked else task.action)
+    return [a for a in ACTIONS if a in asked] if asked else done
+
+
 def _identifier(request: Request, system: System | None) -> dict | None:
     """The one kind of identifier the notice gives (see the module's docstring)."""
     held: dict[str, list[str]] = {}
@@ -205,7 +216,8 @@ def record_notices(request: Request, at: datetime) -> list[Notice]:
         if notice is None:
             notice = Notice(request_id=request.id, recipient=recipient["name"], created_at=at)
             db.session.add(notice)
-        notice.channel, notice.actions, notice.error = channel, done, None
+        actions = _actions_for(recipient, tasks, done)
+        notice.channel, notice.actions, notice.error = channel, actions, None
         if channel == "connector":
             notice.address, notice.task_id, notice.status, notice.sent_at = task.system_id, task.id, "sent", at
         elif channel == "email":
@@ -214,8 +226,8 @@ def record_notices(request: Request, at: datetime) -> list[Notice]:
             try:
                 message = outbox.queue_to_staff(
                     recipient["email"], "notice", request=request,
-                    recipient=recipient, controller=controller, actions=[ACTION_WORDS[a] for a in done],
-                    corrections=request.corrections if "rectify" in done else None,
+                    recipient=recipient, controller=controller, actions=actions,
+                    corrections=request.corrections if "rectify" in actions else None,
                     identifier=_identifier(request, system), operator=_operator())
             except outbox.UnsafeAddress as exc:  # the register checks addresses; a safety net
                 notice.channel, notice.status, notice.error = "none", "manual", str(exc)
