@@ -202,6 +202,47 @@ def test_a_claimed_delivery_is_not_claimed_twice(app, receiver):
         assert webhooks._claim(at) == []  # another sweeper, meanwhile, finds nothing due
 
 
+def test_concurrent_sweepers_send_each_delivery_once(app, receiver):
+    import threading
+
+    ids = [_owe(app, receiver.url(f"/hook/{n}"), {"n": n}) for n in range(30)]
+    at = datetime.now(timezone.utc)
+    errors = []
+
+    def sweeper():
+        try:
+            with app.app_context():
+                from dsar.answers import webhooks
+                from dsar.extensions import db
+
+                while webhooks.deliver_due(at):
+                    pass
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 — reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweeper) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r.path for r in receiver.received) == sorted(f"/hook/{n}" for n in range(30))
+    assert {_delivery(app, i).attempts for i in ids} == {1}
+
+
+def test_a_delivery_claimed_by_a_sweeper_that_died_is_sent_after_the_lease(app, receiver):
+    from dsar.answers import webhooks
+
+    delivery_id = _owe(app, receiver.url())
+    at = datetime.now(timezone.utc)
+    with app.app_context():
+        assert len(webhooks._claim(at)) == 1  # ...and the sweeper dies before sending
+    assert _deliver(app, at + timedelta(minutes=5)) == 0
+    assert _deliver(app, at + webhooks.LEASE + timedelta(seconds=1)) == 1
+    assert _delivery(app, delivery_id).status == "delivered" and len(receiver.received) == 1
+
+
 @pytest.mark.parametrize(("public", "url", "problem"), [
     ("http://127.0.0.1:5000", "http://127.0.0.1:8080/cb", None),
     ("http://127.0.0.1:5000", "http://localhost/cb", None),

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
@@ -86,7 +86,7 @@ def verify(body: bytes, signature_b64: str, cert_pem: bytes) -> bool:
             public_key.verify(signature, body, ec.ECDSA(hashes.SHA256()))
         else:
             return False
-    except (InvalidSignature, ValueError, TypeError, binascii.Error):
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError, binascii.Error):
         return False
     return True
 

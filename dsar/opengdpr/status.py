@@ -36,6 +36,7 @@ STATUS_OF = {
 # Types whose results a controller reads: the processor report of what was exported.
 RESULT_TYPES = ("access", "portability")
 CALLBACK_KIND = "opengdpr_status"
+CHANNEL = "opengdpr"  # the channel of every request an instruction files
 
 
 def rfc3339(moment: datetime) -> str:
@@ -83,13 +84,20 @@ def owe_callbacks(request, from_status: str | None, to_status: str, at: datetime
 
     Runs on every status change of every request, so it stays cheap: no query when the
     change keeps the same OpenGDPR status (most do), when the request was just created
-    (no instruction row exists yet), or when it did not come through a controller.
+    (no instruction row exists yet), or when a loaded request did not come in through
+    OpenGDPR (its channel says so); else one query on a unique index, without flushing
+    the caller's pending changes early.
     """
     new = STATUS_OF.get(to_status)
     if from_status is None or new is None or STATUS_OF.get(from_status) == new:
         return
-    if getattr(request, "via_controller", True) is False:
+    if isinstance(request, Request) and request.channel != CHANNEL:
         return
+    with db.session.no_autoflush:
+        _owe(request, new)
+
+
+def _owe(request, new: str) -> None:
     row = db.session.scalars(select(OpenGdprRequest).where(OpenGdprRequest.request_id == request.id)).one_or_none()
     if row is None or row.last_status == new:
         return

@@ -46,7 +46,7 @@ from dsar.extensions import db
 from dsar.lifecycle import TransitionRefused
 from dsar.models import OpenGdprRequest
 from dsar.opengdpr import schemas
-from dsar.opengdpr.status import PENDING, STATUS_OF, expected_completion, rfc3339, status_body
+from dsar.opengdpr.status import CHANNEL, PENDING, STATUS_OF, expected_completion, rfc3339, status_body
 from dsar.permissions import Forbidden, Principal
 from dsar.requests import service
 from dsar.timeutil import now as current_time
@@ -228,7 +228,7 @@ def create_opengdpr_request():
     ours = data["our_extension"]
     created = service.create_request(service.NewRequest(
         rights=[data["subject_request_type"]], identities=schemas.our_identities(data["subject_identities"]),
-        channel="opengdpr", details=ours.get("details", ""), corrections=ours.get("corrections"),
+        channel=CHANNEL, details=ours.get("details", ""), corrections=ours.get("corrections"),
         language=ours.get("language"), received_at=min(submitted, received), identity_verified=True,
     ), principal, now=received)
     ours_request = created[0]
