@@ -11,7 +11,8 @@ an ECDSA P-256 key and a self-signed certificate for the processor domain (the h
 PUBLIC_BASE_URL) in the instance folder (`signing-key.pem`, mode 0600, and
 `signing-cert.pem`) and reuses them after. That is for development and the demo only:
 OpenGDPR forbids self-signed certificates, so in production an operator sets a pair
-issued by a trusted CA whose subject alternative name is the processor domain.
+issued by a trusted CA whose subject alternative name is the processor domain. The pair
+is read once per process: restart the web and worker processes after replacing it.
 """
 from __future__ import annotations
 
