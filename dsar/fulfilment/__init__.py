@@ -28,8 +28,9 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(api.bp)
     openapi.extend(api.document)
     register_discoverer(discovery.controllers_holding)
-    if app.config.get("REDIS_URL"):
-        ratelimit.configure(redis_connection(app))
+    # Process-wide: the latest app decides (an app without Redis must not keep an earlier
+    # app's connection, e.g. tests that create apps with and without REDIS_URL).
+    ratelimit.configure(redis_connection(app) if app.config.get("REDIS_URL") else None)
     for module in ("manual_views", "callbacks"):  # the manual and webhook connectors' pages
         try:
             views = importlib.import_module(f"dsar.fulfilment.{module}")
