@@ -198,3 +198,15 @@ def test_an_erasure_blocked_by_retention_tells_what_was_restricted_instead(app, 
     assert "- erasure: erase them" in body and "restriction" not in body and JEANNE["name"] not in body
     assert "rectification" not in body and "Notice of erasure of personal data" in smtp.to(
         "privacy@sentry.example")[0].message["Subject"]
+
+
+def test_without_a_mail_server_an_email_notice_is_left_to_a_person(app, client, token, demo_world):
+    app.config["MAIL_SERVER"] = None  # the demo: mail is written to the log, nobody receives it
+    reference = _rectify(app, client, token)
+
+    def email_notices():
+        return [n for n in _notices(reference).values() if n.address and "@" in n.address]
+
+    assert _sweep_until(app, lambda: {n.status for n in email_notices()} == {"manual"})
+    with app.app_context():
+        assert all("MAIL_SERVER is not set" in n.error and n.sent_at is None for n in email_notices())

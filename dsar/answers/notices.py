@@ -11,7 +11,7 @@ tasked), in the same transaction as the status change. How each is reached:
   nothing of the subject: nothing there to change). The change reaching it *was* the
   notice; it is recorded as sent, with the task.
 - `email`: otherwise, when the register gives the recipient an `email`: a notice email
-  is queued with the status change (`outbox.queue_to_staff`), and the `track` duty
+  is queued with the status change (`outbox.queue_to_staff`), and the `track_notice_emails` duty
   follows its delivery, retrying a failed one.
 - `none`: no way to reach it; the notice is `manual`, shown on the request's page as a
   person's job, with why.
@@ -247,10 +247,9 @@ def _backoff(failures: int) -> timedelta:
 
 
 @dispatch.duty
-def track(now: datetime) -> int:
+def track_notice_emails(now: datetime) -> int:
     """Bring email notices up to date with their message's delivery; send again the
     failed ones that are due. How many notices changed."""
-
     rows = db.session.execute(
         select(Notice, Message).join(Message, Message.id == Notice.message_id)
         .where(Notice.channel == "email", Notice.status.in_(("pending", "failed")))
