@@ -7,14 +7,19 @@ the controller's processing activities in scope (those with a system the request
 tasked), in the same transaction as the status change. How each is reached:
 
 - `connector`: the recipient holds the data through a system of the register, and that
-  system's task made the change through the system's own API (or searched it and found
-  nothing of the subject: nothing there to change). The change reaching it *was* the
-  notice; it is recorded as sent, with the task.
-- `email`: otherwise, when the register gives the recipient an `email`: a notice email
-  is queued with the status change (`outbox.queue_to_staff`), and the `track_notice_emails` duty
-  follows its delivery, retrying a failed one.
+  system's task made the change through the system's own API. The change reaching it
+  *was* the notice; it is recorded as sent, with the task. So is a task that searched
+  the system and found nothing of the subject: an email asking a recipient to change
+  what it does not hold would only tell it that this person made a request.
+- `email`: otherwise (no system; or its task was not supported, failed, blocked by
+  retention, still waiting), when the register gives the recipient an `email`: a notice
+  email is queued with the status change (`outbox.queue_to_staff`), and the
+  `track_notice_emails` duty follows its delivery, retrying a failed one.
 - `none`: no way to reach it; the notice is `manual`, shown on the request's page as a
   person's job, with why.
+
+Each recipient is told what its own system was asked (an erasure that a retention duty
+blocked is a restriction there); one with no task on a system of its own, everything done.
 
 What a notice email says, and what it keeps out: the controller, the request reference,
 which change (rectification, erasure, restriction), the categories of data concerned
@@ -28,7 +33,6 @@ the change itself, nor what other recipients were told.
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -42,8 +46,6 @@ from dsar.mail import outbox
 from dsar.models import Controller, Message, ProcessingActivity, Request, System, Task
 from dsar.models.answer import Notice
 from dsar.models.task import DONE
-
-log = logging.getLogger(__name__)
 
 # The statuses after which the changes are made, and the recipients owed a notice.
 FINISHED = ("fulfilled", "partially_fulfilled")
