@@ -39,7 +39,10 @@ packages at rest; unset: one is made once in the instance folder), `DSAR_SIGNING
 and `DSAR_SIGNING_CERT_FILE` (the PEM key and X.509 certificate signing webhooks and
 OpenGDPR callbacks; unset: a demo pair is made in the instance folder),
 `DSAR_WEBHOOK_MAX_ATTEMPTS` (8), `DSAR_RETENTION_DAYS` (1095: closed requests older than
-this are purged by `dsar purge`). Config keys: the same names without `DSAR_`.
+this are purged by `dsar purge`), `DSAR_PACKAGE_RATE_LIMIT_PER_IP` ("20 per hour") and
+`_PER_LINK` ("10 per hour": tries at a package link's email check),
+`DSAR_OPENGDPR_AUTO_APPROVE` (true: an OpenGDPR instruction is approved on receipt).
+Config keys: the same names without `DSAR_`.
 """
 from __future__ import annotations
 
@@ -152,4 +155,11 @@ def _answers() -> dict:
         "SIGNING_CERT_FILE": env("DSAR_SIGNING_CERT_FILE") or None,
         "WEBHOOK_MAX_ATTEMPTS": int(env("DSAR_WEBHOOK_MAX_ATTEMPTS") or 8),
         "RETENTION_DAYS": int(env("DSAR_RETENTION_DAYS") or 1095),
+        # A person mistyping their address a few times must get through; a script guessing
+        # addresses for a leaked link must not.
+        "PACKAGE_RATE_LIMIT_PER_IP": env("DSAR_PACKAGE_RATE_LIMIT_PER_IP") or "20 per hour",
+        "PACKAGE_RATE_LIMIT_PER_LINK": env("DSAR_PACKAGE_RATE_LIMIT_PER_LINK") or "10 per hour",
+        # An OpenGDPR instruction is the controller's decision: approved on receipt, unless
+        # the controller's people should look at each one first (then it can be cancelled).
+        "OPENGDPR_AUTO_APPROVE": _flag(env("DSAR_OPENGDPR_AUTO_APPROVE"), True),
     }

@@ -330,3 +330,9 @@ def test_the_openapi_document_lists_the_v1_routes(client):
         {"url": "/v1", "description": "OpenGDPR 1.0 processor API"}]
     assert {"get", "delete"} <= set(paths["/opengdpr_requests/{subject_request_id}"])
     assert "/discovery" in paths and "/certificate.pem" in paths
+def test_v1_unknown_method_and_path_answer_in_the_opengdpr_shape(client):
+    response = client.put("/v1/discovery")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
+    assert response.get_json()["error"]["code"] == 405
+    response = client.get("/v1/nothing-here")
+    assert response.status_code == 404 and response.get_json()["error"]["errors"][0]["domain"] == "request"

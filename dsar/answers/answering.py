@@ -1,18 +1,20 @@
 """The answer to the subject: packages built, links emailed (lifecycle action `answer`).
 
-`service.perform(…, "answer", …)` commits the status change, then calls `answer`: it
-builds the access package (when access, or a review of automated decisions, was asked)
-and the portability package (when portability was asked) from what fulfilment exported,
-records each on the request, removes the plain export files, and emails the subject the
-`answer` template: what each system did, and the links (which ask for their email again).
-A request asking neither (erasure only…) gets the same email without links.
+`service.perform(…, "answer", …)` calls `prepare` inside the transaction that records
+the answer: it builds the access package (when access, or a review of automated
+decisions, was asked) and the portability package (when portability was asked) from
+what fulfilment exported, and records each on the request; so the request is answered
+with its packages, or (a package cannot be built: a bad PACKAGE_KEY, a full disk) not at
+all, and the caller is told why. Once committed, `deliver` removes the plain export
+files and emails the subject the `answer` template: what each system did, and the links
+(which ask for their email again). A request asking neither (erasure only…) gets the
+same email without links.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from dsar import audit
@@ -22,6 +24,7 @@ from dsar.models import Request, Task
 from dsar.models.answer import Notice, Package
 from dsar.permissions import Principal
 from dsar.public.i18n import language_of
+from dsar.public.links import public_url
 
 # The rights answered with an access package: access itself, and a review of automated
 # decisions (Art. 22(3)), whose answer is the Art. 15(1)(h) information and the data used.
@@ -31,43 +34,55 @@ ACCESS_RIGHTS = ("access", "automated_decision")
 @dataclass
 class Answered:
     packages: list[Package] = field(default_factory=list)
-    urls: dict[str, str] = field(default_factory=dict)  # kind → link (holds the token: never log it)
+    tokens: dict[str, str] = field(default_factory=dict)  # kind → the link's token: never log it
+    urls: dict[str, str] = field(default_factory=dict)  # kind → link (holds the token)
     message: object | None = None  # the Message sent, or None when the request names no usable email
 
 
-def answer(request: Request, principal: Principal, now: datetime) -> Answered:
-    """Build `request`'s packages, commit them, and email the subject. Call after the
-    `answer` status change is committed."""
+class PackageFailed(Exception):
+    """A package could not be built or stored; nothing of the answer was recorded."""
+
+
+def prepare(request: Request, principal: Principal, now: datetime) -> Answered:
+    """Build `request`'s packages and record them, in the caller's transaction (the
+    request row is locked by the caller). Raises PackageFailed, having removed any file
+    it wrote."""
     done = Answered()
-    exports = package.read_exports(request)
-    tokens = {}
-    if any(right in request.rights for right in ACCESS_RIGHTS):
-        built, tokens["access"] = package.build(
-            request, "access", exports, {"report.html": art15.render(request, exports, now)}, now)
-        done.packages.append(built)
-    if "portability" in request.rights:
-        chosen = portability.select_exports(request, exports)
-        built, tokens["portability"] = package.build(
-            request, "portability", chosen, {"schema.json": portability.schema(chosen)}, now)
-        done.packages.append(built)
+    try:
+        exports = package.read_exports(request)
+        if any(right in request.rights for right in ACCESS_RIGHTS):
+            built, done.tokens["access"] = package.build(
+                request, "access", exports, {"report.html": art15.render(request, exports, now)}, now)
+            done.packages.append(built)
+        if "portability" in request.rights:
+            chosen = portability.select_exports(request, exports)
+            built, done.tokens["portability"] = package.build(
+                request, "portability", chosen, {"schema.json": portability.schema(chosen)}, now)
+            done.packages.append(built)
+    except (OSError, ValueError) as exc:  # a full disk, an unreadable export, a bad PACKAGE_KEY
+        for built in done.packages:
+            package.file_of(built).unlink(missing_ok=True)
+        raise PackageFailed(f"the package could not be built ({type(exc).__name__}: {exc})") from exc
     if done.packages:
         db.session.flush()
-        locked = package.lock_request(request.id)
         for built in done.packages:
-            audit.record(locked, actor=principal.actor, kind="package_created", at=now, data={
+            audit.record(request, actor=principal.actor, kind="package_created", at=now, data={
                 "package": built.id, "kind": built.kind, "size": built.size, "sha256": built.sha256,
                 "expires_at": built.expires_at.isoformat()})
-    db.session.commit()
+    return done
+
+
+def deliver(request: Request, done: Answered) -> Answered:
+    """After the answer is committed: drop the plain exports, email the subject."""
     package.discard_exports(request)  # committed into the packages: no plain copy stays
-    done.urls = {kind: link(token, language_of(request)) for kind, token in tokens.items()}
+    done.urls = {kind: link(token, language_of(request)) for kind, token in done.tokens.items()}
     done.message = _email(request, done)
     return done
 
 
 def link(token: str, language: str) -> str:
     """The download page's public address (PUBLIC_BASE_URL, never the Host header)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/privacy/package/{token}?lang={language}"
+    return public_url("packages.page", token=token, lang=language)
 
 
 def _email(request: Request, done: Answered):

@@ -87,9 +87,5 @@ def download(token: str):
 
 
 def init_app(app: Flask) -> None:
-    # A person mistyping their address a few times must get through; a script guessing
-    # addresses for a leaked link must not.
-    app.config.setdefault("PACKAGE_RATE_LIMIT_PER_IP", "20 per hour")
-    app.config.setdefault("PACKAGE_RATE_LIMIT_PER_LINK", "10 per hour")
     if "packages" not in app.blueprints:
         app.register_blueprint(bp)

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from dsar.lifecycle import TransitionRefused
 from dsar.permissions import Forbidden
-from dsar.requests.service import Invalid, NotFound
+from dsar.requests.service import Invalid, NotFound, Unavailable
 
 
 class ApiError(Exception):
@@ -60,12 +60,20 @@ def init_app(app: Flask) -> None:
     def forbidden(exc: Forbidden):
         return error_response(403, "forbidden", str(exc))
 
+    @app.errorhandler(Unavailable)
+    def unavailable(exc: Unavailable):
+        return error_response(503, "unavailable", exc.message)
+
     @app.errorhandler(TransitionRefused)
     def refused(exc: TransitionRefused):
         return error_response(409, "conflict", exc.message)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if request.path.startswith("/v1/"):  # the OpenGDPR API answers in its specification's shape
+            from dsar.opengdpr.views import http_error as opengdpr_error
+
+            return opengdpr_error(exc)
         if not _is_api():
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")

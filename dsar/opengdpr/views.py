@@ -143,9 +143,11 @@ def _refused(exc: TransitionRefused):
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
+def http_error(exc: HTTPException):
+    """Also the app's answer under /v1 for errors no route saw (an unknown path, a 405)."""
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}  # Allow on a 405
     return _one(exc.code or 500, "request", (exc.name or "error").lower().replace(" ", "_"),
-                exc.description or exc.name)
+                exc.description or exc.name, headers)
 
 
 @bp.errorhandler(Exception)
@@ -243,7 +245,7 @@ def create_opengdpr_request():
         service.perform(ours_request.reference, "cancel", principal,
                         {"reason": f"a second OpenGDPR request with the id {request_id}"})
         raise _repeated(request_id) from None
-    if current_app.config.get("OPENGDPR_AUTO_APPROVE", True):
+    if current_app.config["OPENGDPR_AUTO_APPROVE"]:
         try:
             ours_request = service.perform(ours_request.reference, "approve", principal, {
                 "instruction": f"OpenGDPR {data['subject_request_type']} request {request_id}"}, now=received)

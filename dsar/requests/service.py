@@ -32,6 +32,15 @@ class NotFound(Exception):
     """No such request, or not one the caller may see (the same answer, on purpose)."""
 
 
+class Unavailable(Exception):
+    """The action is sound but something it needs failed on our side (a package could
+    not be stored…); nothing was recorded, and it can be tried again."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class Invalid(Exception):
     """An action's input that is well-formed but not acceptable here."""
 
@@ -331,14 +340,21 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
                              to_status=nxt.value, chain_head=head)
         head = (event.seq, event.hash)
         request.status = nxt.value
+    answered = None
+    if action == "answer":  # the packages go on record with the answer, or neither does
+        from dsar.answers import answering
+
+        try:
+            answered = answering.prepare(request, principal, now)
+        except answering.PackageFailed as exc:
+            db.session.rollback()
+            raise Unavailable(f"{exc}; the request was not answered, try again once it is fixed") from exc
     _touch(request, operator, now)
     db.session.flush()
     task_ids = [t.id for t in planned]  # before the commit expires them (one SELECT each after)
     db.session.commit()
-    if action == "answer":  # the packages and the email, once the answer is on record
-        from dsar.answers import answering
-
-        answering.answer(request, principal, now)
+    if answered is not None:
+        answering.deliver(request, answered)  # the exports dropped, the subject emailed
     if request.status == Status.IN_FULFILMENT.value and action in ("approve", "start_fulfilment"):
         _run_tasks(request, task_ids, now)
     return request

@@ -104,6 +104,8 @@ def refusal(exc: Exception) -> Outcome:
         return Outcome(False, str(exc), 403)
     if isinstance(exc, service.Invalid):
         return Outcome(False, exc.message, 422)
+    if isinstance(exc, service.Unavailable):
+        return Outcome(False, exc.message, 503)
     return Outcome(False, exc.message, 409)
 
 
@@ -119,7 +121,7 @@ def act(reference: str, action: str, principal: Principal, form) -> Outcome:
         return _reply(reference, principal, payload["text"].strip())
     try:
         request = service.perform(reference, action, principal, payload)
-    except (permissions.Forbidden, service.Invalid, lifecycle.TransitionRefused) as exc:
+    except (permissions.Forbidden, service.Invalid, service.Unavailable, lifecycle.TransitionRefused) as exc:
         db.session.rollback()  # nothing half-done stays in the session after a refusal
         return refusal(exc)
     note = ""
