@@ -364,7 +364,7 @@ def test_the_report_follows_the_subjects_language_over_the_controllers(app, clie
     # These labels come from the catalogs (dsar/translations): they pass once the report's
     # messages are merged there.
     ("septeo", ("Vos autres droits", "Votre droit d'introduire une réclamation",
-                "Aucune : aucune décision vous concernant n'est fondée exclusivement sur un traitement automatisé.")),
+                "Aucune\xa0: aucune décision vous concernant n'est fondée exclusivement sur un traitement automatisé.")),
     ("kanzlei-huber", ("Ihre weiteren Rechte", "Ihr Recht auf Beschwerde",
                        "Keine: keine Entscheidung über Sie beruht ausschließlich auf einer automatisierten Verarbeitung.")),
 ])
