@@ -388,3 +388,27 @@ def test_the_supervisory_authority_is_the_controllers_countrys_or_lands(country,
     assert (found["slug"] if found else None) == slug
     if found:
         assert found["name"] and found["address"]
+
+
+def test_a_package_that_cannot_be_built_leaves_the_request_unanswered(app, client, token, smtp, demo_world):
+    """A broken PACKAGE_KEY: the answer is refused with a clear 503, nothing is recorded
+    and the subject gets no email; once the key is fixed, answering works."""
+    headers = token("operator_admin")
+    body = {"rights": ["access"], "controller": "septeo", "identity_verified": True,
+            "identities": [{"type": "email", "value": JEANNE["email"]}]}
+    reference = client.post("/api/v1/requests", json=body, headers=headers).json["reference"]
+    assert client.post(f"/api/v1/requests/{reference}/approve", json={}, headers=headers).status_code == 200
+    assert queue.wait_idle(app, 60)
+    smtp.clear()
+    app.config["PACKAGE_KEY"] = "not a Fernet key"
+    try:
+        refused = client.post(f"/api/v1/requests/{reference}/answer", json={}, headers=headers)
+    finally:
+        app.config["PACKAGE_KEY"] = None
+    assert refused.status_code == 503 and refused.json["error"]["code"] == "unavailable"
+    assert "not answered" in refused.json["error"]["message"]
+    assert client.get(f"/api/v1/requests/{reference}", headers=headers).json["status"] == "fulfilled"
+    assert package_rows(app, reference) == [] and smtp.to(JEANNE["email"]) == []
+    assert list((Path(app.config["EXPORT_DIR"]) / "packages").glob("*.enc")) == []
+    answered_now = client.post(f"/api/v1/requests/{reference}/answer", json={}, headers=headers)
+    assert answered_now.status_code == 200 and len(package_rows(app, reference)) == 1
