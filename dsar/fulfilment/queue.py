@@ -246,6 +246,9 @@ class _InProcessPool:
 
     def shutdown(self) -> None:
         self._stop.set()
+        # The sweeper's last round (tasks, then the answers' duties) ends before we return:
+        # a caller disposing of the engine next must not leave it a connection to drop.
+        self.sweeper.join(timeout=60)
         self.executor.shutdown(wait=True)
 
 
