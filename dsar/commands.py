@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timezone
 
 import click
 from flask import Flask
@@ -19,6 +20,19 @@ def init_app(app: Flask) -> None:
 
     for command in (tokens_cli, deadline_command, config_cli, register_cli, audit_cli, classify, demo_data_command):
         app.cli.add_command(command)
+
+
+def instant(value: str | None, option: str = "--now") -> datetime:
+    """A command's `--now` option: an ISO 8601 date or date-time (naive = UTC); none = now."""
+    from dsar.timeutil import now
+
+    if not value:
+        return now()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint=option) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 audit_cli = AppGroup("audit", help="Check the audit trail.")

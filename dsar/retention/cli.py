@@ -6,7 +6,7 @@ is broken, or a file or the database refused), so cron's mail says so.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -14,19 +14,9 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from dsar.audit.chain import verify_chain
+from dsar.commands import instant as parse_instant
 from dsar.extensions import db
 from dsar.retention import purge
-from dsar.timeutil import now as current_time
-
-
-def _instant(value: str | None) -> datetime:
-    if not value:
-        return current_time()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint="--now") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 MAX_DAYS = 36500  # a century: beyond it the setting is a typo, not a policy
@@ -64,7 +54,7 @@ def purge_command(dry_run: bool, days: int | None, at: str | None, include_broke
     ago: their identities, messages, tasks, notices, packages, export files and audit
     events go; a non-identifying skeleton of each request stays, with a one-event audit
     chain recording the purge. Rejected requests are purged once closed."""
-    now = _instant(at)
+    now = parse_instant(at)
     days = _retention_days(days)
     try:
         before = purge.cutoff(now, days)

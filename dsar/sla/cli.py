@@ -1,25 +1,15 @@
 """`dsar tick`: send the alert digests due now (cron runs it, e.g. every 15 minutes)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from dsar.commands import instant as parse_instant
 from dsar.mail import outbox
 from dsar.sla import alerts
-from dsar.timeutil import now as current_time
-
-
-def _instant(value: str | None) -> datetime:
-    if not value:
-        return current_time()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"not an ISO date or date-time: {value!r}", param_hint="--now") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @click.command("tick")
@@ -30,7 +20,7 @@ def tick_command(at: str | None, dry_run: bool) -> None:
     """Email the alert digests: due-soon and overdue requests, to each controller's team
     and to the operator; each threshold once per request and recipient. Then try again
     the mail that could not be sent (SMTP was down) in the last week."""
-    instant = _instant(at)
+    instant = parse_instant(at)
     try:
         outcome = alerts.tick(instant, config=current_app.config, dry_run=dry_run)
     except alerts.BadThresholds as exc:
