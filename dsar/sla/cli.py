@@ -1,8 +1,6 @@
 """`dsar tick`: send the alert digests due now (cron runs it, e.g. every 15 minutes)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
