@@ -412,3 +412,34 @@ def test_a_package_that_cannot_be_built_leaves_the_request_unanswered(app, clien
     assert list((Path(app.config["EXPORT_DIR"]) / "packages").glob("*.enc")) == []
     answered_now = client.post(f"/api/v1/requests/{reference}/answer", json={}, headers=headers)
     assert answered_now.status_code == 200 and len(package_rows(app, reference)) == 1
+
+
+def test_the_answer_says_which_systems_staff_finished_by_hand_or_could_not_finish(
+        app, client, token, smtp, demo_world, monkeypatch):
+    """Sentry fails for good (its token is gone): answered from partially fulfilled, the
+    subject reads that it could not be completed; once staff mark the request fulfilled
+    by hand, a later answer says so instead of pretending the system did it."""
+    monkeypatch.delenv("SEPTEO_SENTRY_TOKEN")
+    headers = token("operator_admin")
+    body = {"rights": ["access"], "controller": "septeo", "identity_verified": True,
+            "language": "en",
+            "identities": [{"type": "email", "value": JEANNE["email"]}]}
+    reference = client.post("/api/v1/requests", json=body, headers=headers).json["reference"]
+    assert client.post(f"/api/v1/requests/{reference}/approve", json={}, headers=headers).status_code == 200
+    assert queue.wait_idle(app, 60)
+    assert client.get(f"/api/v1/requests/{reference}", headers=headers).json["status"] == "partially_fulfilled"
+    smtp.clear()
+    assert client.post(f"/api/v1/requests/{reference}/answer", json={}, headers=headers).status_code == 200
+    [email] = smtp.to(JEANNE["email"])
+    assert "Sentry application logs collection: this could not be completed in this system" in email.body
+
+    other = client.post("/api/v1/requests", json=body, headers=headers).json["reference"]
+    assert client.post(f"/api/v1/requests/{other}/approve", json={}, headers=headers).status_code == 200
+    assert queue.wait_idle(app, 60)
+    done = client.post(f"/api/v1/requests/{other}/complete", headers=headers,
+                       json={"summary": "Sentry's events searched by hand in its web interface"})
+    assert done.status_code == 200 and done.json["status"] == "fulfilled"
+    smtp.clear()
+    assert client.post(f"/api/v1/requests/{other}/answer", json={}, headers=headers).status_code == 200
+    [email] = smtp.to(JEANNE["email"])
+    assert "Sentry application logs collection: dealt with by hand" in email.body

@@ -34,6 +34,7 @@ ACCESS_RIGHTS = ("access", "automated_decision")
 @dataclass
 class Answered:
     packages: list[Package] = field(default_factory=list)
+    finished_as: str = "fulfilled"  # the status answered from: fulfilled | partially_fulfilled
     tokens: dict[str, str] = field(default_factory=dict)  # kind → the link's token: never log it
     urls: dict[str, str] = field(default_factory=dict)  # kind → link (holds the token)
     message: object | None = None  # the Message sent, or None when the request names no usable email
@@ -43,11 +44,11 @@ class PackageFailed(Exception):
     """A package could not be built or stored; nothing of the answer was recorded."""
 
 
-def prepare(request: Request, principal: Principal, now: datetime) -> Answered:
+def prepare(request: Request, principal: Principal, now: datetime, finished_as: str) -> Answered:
     """Build `request`'s packages and record them, in the caller's transaction (the
-    request row is locked by the caller). Raises PackageFailed, having removed any file
-    it wrote."""
-    done = Answered()
+    request row is locked by the caller); `finished_as` is the status it is answered
+    from. Raises PackageFailed, having removed any file it wrote."""
+    done = Answered(finished_as=finished_as)
     try:
         exports = package.read_exports(request)
         if any(right in request.rights for right in ACCESS_RIGHTS):
@@ -100,7 +101,16 @@ def _email(request: Request, done: Answered):
             request, "answer", to=email,
             package_url=done.urls.get("access"), portability_url=done.urls.get("portability"),
             expires_on=expires.date() if expires else None,
-            summary=[{"system": t.system.name, "outcome": t.outcome} for t in tasks],
+            summary=[{"system": t.system.name, "outcome": _outcome(t, done.finished_as)} for t in tasks],
             recipients=list(dict.fromkeys(notified)))
     except UnsafeAddress:
         return None
+
+
+def _outcome(task: Task, finished_as: str) -> str:
+    """What the subject is told a system did: the task's outcome; for a task that did not
+    finish, that staff did it by hand (they marked the request fulfilled, saying how) or,
+    on a partially fulfilled request, that it could not be done."""
+    if task.outcome:
+        return task.outcome
+    return "by_hand" if finished_as == "fulfilled" else "not_completed"

@@ -345,7 +345,7 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
         from dsar.answers import answering
 
         try:
-            answered = answering.prepare(request, principal, now)
+            answered = answering.prepare(request, principal, now, finished_as=before)
         except answering.PackageFailed as exc:
             db.session.rollback()
             raise Unavailable(f"{exc}; the request was not answered, try again once it is fixed") from exc
