@@ -37,8 +37,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from dsar import audit
 from dsar.answers import dispatch
+from dsar.answers.finished import when_finished
 from dsar.connectors.base import BLOCKED_BY_RETENTION, ERASED, ERASURE_SCHEDULED, NOT_FOUND, RECTIFIED, RESTRICTED
 from dsar.extensions import db
 from dsar.fulfilment.plan import systems_in_scope
@@ -48,7 +48,6 @@ from dsar.models.answer import Notice
 from dsar.models.task import DONE
 
 # The statuses after which the changes are made, and the recipients owed a notice.
-FINISHED = ("fulfilled", "partially_fulfilled")
 # The rights whose fulfilment may change data (Art. 16, 17(1), 18; an objection to
 # marketing restricts where a system cannot suppress: Art. 18(1)(d)).
 CHANGING_RIGHTS = frozenset({"rectification", "erasure", "restriction", "objection"})
@@ -186,12 +185,8 @@ def _operator() -> Controller | None:
 
 # -- the status change ---------------------------------------------------------------------
 
-@audit.on_status_change
-def _on_finished(request, from_status: str | None, to_status: str, at: datetime) -> None:
-    if to_status not in FINISHED:
-        return
-    if not isinstance(request, Request):
-        request = db.session.get(Request, request.id)
+@when_finished
+def _on_finished(request: Request, at: datetime) -> None:
     if not CHANGING_RIGHTS & set(request.rights):
         return
     record_notices(request, at)

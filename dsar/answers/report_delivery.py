@@ -17,15 +17,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from dsar import audit
 from dsar.answers import processor_report, webhooks
+from dsar.answers.finished import when_finished
 from dsar.extensions import db
 from dsar.mail import outbox
 from dsar.models import Message, Request, Task, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
-FINISHED = ("fulfilled", "partially_fulfilled")
 KIND = "processor_report"
 TEMPLATE = "processor_report"
 # The report's outcome words as the email says them, in the order of the issue's list.
@@ -40,12 +39,8 @@ ACTION_WORDS = {"access": "search", "export": "export", "rectify": "rectificatio
                 "restrict": "restriction", "suppress": "suppression"}
 
 
-@audit.on_status_change
-def _on_finished(request, from_status: str | None, to_status: str, at: datetime) -> None:
-    if to_status not in FINISHED:
-        return
-    if not isinstance(request, Request):
-        request = db.session.get(Request, request.id)
+@when_finished
+def _on_finished(request: Request, at: datetime) -> None:
     controller = request.controller
     if controller is None or controller.is_operator:
         return  # the operator's own requests: its staff read the request page
