@@ -47,6 +47,8 @@ class Notice(db.Model):
     """One Art. 19 notice of a rectification, erasure or restriction to one recipient."""
 
     __tablename__ = "notices"
+    # The notices duty's look-up, every few seconds: email notices still pending or failed.
+    __table_args__ = (Index("ix_notices_status_channel", "status", "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
