@@ -141,7 +141,7 @@ def test_dry_run_lists_what_would_go_and_changes_nothing(app, runner, world):
     assert (world["export_dir"] / "packages" / f"{world['old']}.zip.enc").exists()
 
 
-def test_purge_leaves_a_skeleton_whose_chain_verifies(app, runner, client, token, world):
+def test_purge_leaves_a_skeleton_whose_chain_verifies(app, runner, client, token, staff, world):
     before = _state(app, world["old"])
     untouched = {name: _state(app, world[name]) for name in ("recent", "open", "rejected")}
     result = runner.invoke(args=["purge", "--now", NOW])
@@ -180,6 +180,9 @@ def test_purge_leaves_a_skeleton_whose_chain_verifies(app, runner, client, token
     shown = client.get(f"/api/v1/requests/{world['old']}", headers=token("controller_admin", "cabinet-martin"))
     assert shown.status_code == 200
     assert shown.json["status"] == "closed" and shown.json["identities"] == []
+    assert shown.json["purged_at"] is not None  # and says why it names no one
+    page = staff("controller_admin", "cabinet-martin").get(f"/staff/requests/{world['old']}")
+    assert page.status_code == 200 and "this is the skeleton left" in page.get_data(as_text=True)
     assert SUBJECT not in shown.get_data(as_text=True)
 
     for name, state in untouched.items():

@@ -152,6 +152,8 @@ class RequestOut(Schema):
         metadata={"description": "an open request by the same person for the same right, days before: triage may merge"})
     chased_at = fields.DateTime(allow_none=True, metadata={"description": "when the subject last sent a reminder"})
     statutory_due = fields.Date(allow_none=True)
+    purged_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when `dsar purge` removed what identified the subject (only a skeleton is left)"})
     clocks = fields.Dict(keys=fields.String(), values=fields.Nested(ClockOut))
     progress = fields.Dict(metadata={"description": "fulfilment tasks: total, finished (done + failed), done, "
                                                     "failed, waiting (for a person or a bot), in_progress"})
