@@ -26,10 +26,8 @@ from dsar.fulfilment import queue
 ACCESS_SYSTEMS = ("hubspot", "pipedrive", "product-db", "sentry")
 
 
-def answered(app, client, token, smtp, rights, controller="septeo", **fields) -> dict:
-    """File a verified request for Jeanne, approve it, wait for fulfilment, answer it
-    through the API; {reference, headers, email (the answer sent), links}."""
-    headers = token("operator_admin") if controller == "septeo" else token("controller_admin", controller)
+def fulfilled(app, client, headers, rights, controller="septeo", **fields) -> str:
+    """File a verified request for Jeanne, approve it and wait for its tasks; its reference."""
     body = {"rights": rights, "controller": controller, "identity_verified": True,
             "identities": [{"type": "email", "value": JEANNE["email"]}, {"type": "name", "value": JEANNE["name"]}],
             **fields}
@@ -38,6 +36,14 @@ def answered(app, client, token, smtp, rights, controller="septeo", **fields) ->
     reference = created.json["reference"]
     assert client.post(f"/api/v1/requests/{reference}/approve", json={}, headers=headers).status_code == 200
     assert queue.wait_idle(app, 60)
+    return reference
+
+
+def answered(app, client, token, smtp, rights, controller="septeo", **fields) -> dict:
+    """File a verified request for Jeanne, approve it, wait for fulfilment, answer it
+    through the API; {reference, headers, email (the answer sent), links}."""
+    headers = token("operator_admin") if controller == "septeo" else token("controller_admin", controller)
+    reference = fulfilled(app, client, headers, rights, controller, **fields)
     smtp.clear()
     response = client.post(f"/api/v1/requests/{reference}/answer", json={}, headers=headers)
     assert response.status_code == 200, response.json
@@ -261,11 +267,7 @@ def test_answering_a_request_without_access_sends_no_link(app, client, token, sm
 
 def test_staff_answer_from_the_request_page(app, client, token, smtp, staff, demo_world):
     headers = token("operator_admin")
-    body = {"rights": ["access"], "controller": "septeo", "identity_verified": True,
-            "identities": [{"type": "email", "value": JEANNE["email"]}]}
-    reference = client.post("/api/v1/requests", json=body, headers=headers).json["reference"]
-    assert client.post(f"/api/v1/requests/{reference}/approve", json={}, headers=headers).status_code == 200
-    assert queue.wait_idle(app, 60)
+    reference = fulfilled(app, client, headers, ["access"])
     browser = staff("operator_admin")
     page = browser.get(f"/staff/requests/{reference}").get_data(as_text=True)
     assert 'id="action-answer"' in page
@@ -394,11 +396,7 @@ def test_a_package_that_cannot_be_built_leaves_the_request_unanswered(app, clien
     """A broken PACKAGE_KEY: the answer is refused with a clear 503, nothing is recorded
     and the subject gets no email; once the key is fixed, answering works."""
     headers = token("operator_admin")
-    body = {"rights": ["access"], "controller": "septeo", "identity_verified": True,
-            "identities": [{"type": "email", "value": JEANNE["email"]}]}
-    reference = client.post("/api/v1/requests", json=body, headers=headers).json["reference"]
-    assert client.post(f"/api/v1/requests/{reference}/approve", json={}, headers=headers).status_code == 200
-    assert queue.wait_idle(app, 60)
+    reference = fulfilled(app, client, headers, ["access"])
     smtp.clear()
     app.config["PACKAGE_KEY"] = "not a Fernet key"
     try:
@@ -421,21 +419,14 @@ def test_the_answer_says_which_systems_staff_finished_by_hand_or_could_not_finis
     by hand, a later answer says so instead of pretending the system did it."""
     monkeypatch.delenv("SEPTEO_SENTRY_TOKEN")
     headers = token("operator_admin")
-    body = {"rights": ["access"], "controller": "septeo", "identity_verified": True,
-            "language": "en",
-            "identities": [{"type": "email", "value": JEANNE["email"]}]}
-    reference = client.post("/api/v1/requests", json=body, headers=headers).json["reference"]
-    assert client.post(f"/api/v1/requests/{reference}/approve", json={}, headers=headers).status_code == 200
-    assert queue.wait_idle(app, 60)
+    reference = fulfilled(app, client, headers, ["access"], language="en")
     assert client.get(f"/api/v1/requests/{reference}", headers=headers).json["status"] == "partially_fulfilled"
     smtp.clear()
     assert client.post(f"/api/v1/requests/{reference}/answer", json={}, headers=headers).status_code == 200
     [email] = smtp.to(JEANNE["email"])
     assert "Sentry application logs collection: this could not be completed in this system" in email.body
 
-    other = client.post("/api/v1/requests", json=body, headers=headers).json["reference"]
-    assert client.post(f"/api/v1/requests/{other}/approve", json={}, headers=headers).status_code == 200
-    assert queue.wait_idle(app, 60)
+    other = fulfilled(app, client, headers, ["access"], language="en")
     done = client.post(f"/api/v1/requests/{other}/complete", headers=headers,
                        json={"summary": "Sentry's events searched by hand in its web interface"})
     assert done.status_code == 200 and done.json["status"] == "fulfilled"
