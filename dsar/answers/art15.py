@@ -24,9 +24,10 @@ from sqlalchemy import select
 
 from dsar.answers.authorities import authority_for
 from dsar.extensions import db
-from dsar.models import Controller, Request, Task
+from dsar.models import Request, Task
 from dsar.public.i18n import language_of
 from dsar.register.schemas import LEGAL_BASES
+from dsar.requests import service
 
 
 def render(request: Request, exports: dict[str, dict], now: datetime) -> str:
@@ -37,7 +38,7 @@ def render(request: Request, exports: dict[str, dict], now: datetime) -> str:
 
 
 def context(request: Request, exports: dict[str, dict], now: datetime, language: str) -> dict:
-    controller = request.controller or db.session.scalars(select(Controller).where(Controller.is_operator)).one()
+    controller = request.controller or service.operator_controller()
     territories = Locale.parse(language).territories
 
     def country(code: str | None) -> str | None:

@@ -28,6 +28,7 @@ from dsar.permissions import Principal
 from dsar.public import views as public_views
 from dsar.public.i18n import remember_choice
 from dsar.public.security import limiter, token_page_headers
+from dsar.requests.references import hash_token
 from dsar.timeutil import now as current_time
 
 bp = Blueprint("packages", __name__, url_prefix="/privacy/package")
@@ -48,7 +49,7 @@ class ConfirmEmailForm(FlaskForm):
 
 
 def _token_key() -> str:
-    return "package:" + package.hash_token((http_request.view_args or {}).get("token", ""))
+    return "package:" + hash_token((http_request.view_args or {}).get("token", ""))
 
 
 def _page(token: str, form: ConfirmEmailForm, *, failed: bool = False):

@@ -43,9 +43,10 @@ from dsar.connectors.base import BLOCKED_BY_RETENTION, ERASED, ERASURE_SCHEDULED
 from dsar.extensions import db
 from dsar.fulfilment.plan import systems_in_scope
 from dsar.mail import outbox
-from dsar.models import Controller, Message, ProcessingActivity, Request, System, Task
+from dsar.models import Message, ProcessingActivity, Request, System, Task
 from dsar.models.answer import Notice
 from dsar.models.task import DONE
+from dsar.requests import service
 
 # The statuses after which the changes are made, and the recipients owed a notice.
 # The rights whose fulfilment may change data (Art. 16, 17(1), 18; an objection to
@@ -124,14 +125,6 @@ def _changes(task: Task) -> set[str]:
     return made
 
 
-def _tasks(request_id: int) -> list[Task]:
-    """The request's tasks as the transaction now has them (the last one's end may have
-    been written a moment ago by a Core UPDATE the session's objects have not seen)."""
-    db.session.flush()
-    return list(db.session.scalars(select(Task).where(Task.request_id == request_id).order_by(Task.id)
-                                   .execution_options(populate_existing=True)))
-
-
 def _channel(recipient: dict, tasks: list[Task], done: list[str]) -> tuple[str, Task | None, str | None]:
     """(channel, task, why not by connector) for one recipient."""
     system = recipient["system"]
@@ -179,24 +172,19 @@ def _identifier(request: Request, system: System | None) -> dict | None:
     return None
 
 
-def _operator() -> Controller | None:
-    return db.session.scalars(select(Controller).where(Controller.is_operator.is_(True))).first()
-
-
 # -- the status change ---------------------------------------------------------------------
 
 @when_finished
-def _on_finished(request: Request, at: datetime) -> None:
+def _on_finished(request: Request, tasks: list[Task], at: datetime) -> None:
     if not CHANGING_RIGHTS & set(request.rights):
         return
-    record_notices(request, at)
+    record_notices(request, tasks, at)
 
 
-def record_notices(request: Request, at: datetime) -> list[Notice]:
+def record_notices(request: Request, tasks: list[Task], at: datetime) -> list[Notice]:
     """Add to the session the notices `request` owes that are not recorded yet (a
     recipient left to a person is looked at again: a task re-run may now reach it);
     queue their emails. The caller commits."""
-    tasks = _tasks(request.id)
     done = [a for a in ACTIONS if any(a in _changes(t) for t in tasks)]
     if not done:  # nothing was changed anywhere (e.g. the subject was found nowhere): nothing to tell
         return []
@@ -225,7 +213,7 @@ def record_notices(request: Request, at: datetime) -> list[Notice]:
                     recipient["email"], "notice", request=request,
                     recipient=recipient, controller=controller, actions=actions,
                     corrections=request.corrections if "rectify" in actions else None,
-                    identifier=_identifier(request, system), operator=_operator())
+                    identifier=_identifier(request, system), operator=service.operator_controller())
             except outbox.UnsafeAddress as exc:  # the register checks addresses; a safety net
                 notice.channel, notice.status, notice.error = "none", "manual", str(exc)
             else:
@@ -270,10 +258,7 @@ def track_notice_emails(now: datetime) -> int:
             _retries[message.message_id] = (failures + 1, now + _backoff(failures + 1))
             db.session.commit()
     changed = 0
-    for notice, message in db.session.execute(
-            select(Notice, Message).join(Message, Message.id == Notice.message_id)
-            .where(Notice.channel == "email", Notice.status.in_(("pending", "failed")))
-            .order_by(Notice.id).limit(500)).all():
+    for notice, message in rows:  # as the retries above left their messages
         status, error = _from_delivery(message)
         if (status, error) != (notice.status, notice.error):
             notice.status, notice.error = status, error

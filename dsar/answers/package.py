@@ -34,6 +34,7 @@ from dsar.answers import dispatch
 from dsar.extensions import db
 from dsar.models import Request
 from dsar.models.answer import Package
+from dsar.requests.references import hash_token, new_status_token
 
 KINDS = ("access", "portability")
 PACKAGES = "packages"  # the folder of EXPORT_DIR the encrypted files go to
@@ -142,10 +143,6 @@ def zip_bytes(exports: dict[str, dict], extra: dict[str, bytes | str]) -> bytes:
 
 # --- the package -------------------------------------------------------------------------
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def build(request: Request, kind: str, exports: dict[str, dict], extra: dict[str, bytes | str],
           now: datetime) -> tuple[Package, str]:
     """Write the encrypted package of `exports` and `extra`; add its row to the session
@@ -161,8 +158,8 @@ def build(request: Request, kind: str, exports: dict[str, dict], extra: dict[str
     with os.fdopen(handle, "wb") as out:
         out.write(sealed)
     os.replace(temp, folder / name)
-    token = secrets.token_urlsafe(32)
-    package = Package(request_id=request.id, kind=kind, token_hash=hash_token(token), path=f"{PACKAGES}/{name}",
+    token, token_hash = new_status_token()  # the same unguessable kind as a status link's
+    package = Package(request_id=request.id, kind=kind, token_hash=token_hash, path=f"{PACKAGES}/{name}",
                       size=len(sealed), sha256=hashlib.sha256(plain).hexdigest(), created_at=now,
                       expires_at=now + timedelta(days=current_app.config["PACKAGE_DAYS"]))
     db.session.add(package)

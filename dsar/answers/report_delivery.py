@@ -21,7 +21,7 @@ from dsar.answers import processor_report, webhooks
 from dsar.answers.finished import when_finished
 from dsar.extensions import db
 from dsar.mail import outbox
-from dsar.models import Message, Request, Task, WebhookDelivery
+from dsar.models import Message, Request, WebhookDelivery
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ ACTION_WORDS = {"access": "search", "export": "export", "rectify": "rectificatio
 
 
 @when_finished
-def _on_finished(request: Request, at: datetime) -> None:
+def _on_finished(request: Request, tasks: list, at: datetime) -> None:
     controller = request.controller
     if controller is None or controller.is_operator:
         return  # the operator's own requests: its staff read the request page
@@ -49,12 +49,8 @@ def _on_finished(request: Request, at: datetime) -> None:
 
 def owe_report(request: Request) -> tuple[Message | None, WebhookDelivery | None]:
     """Queue the report's email and, with a webhook configured, its signed POST, in the
-    caller's transaction. The caller commits."""
-    # The last task's end may have been written a moment ago by a Core UPDATE: flush and
-    # reload the tasks, so the report shows every task as it ended.
-    db.session.flush()
-    db.session.scalars(select(Task).where(Task.request_id == request.id)
-                       .execution_options(populate_existing=True)).all()
+    caller's transaction (whose tasks `when_finished` has brought up to date). The caller
+    commits."""
     report = processor_report.build(request)
     controller = request.controller
     message = None

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from dsar import audit
 from dsar.answers import webhooks
 from dsar.extensions import db
-from dsar.models import Controller, OpenGdprRequest, Request
+from dsar.models import OpenGdprRequest, Request
 from dsar.requests import service
 
 PENDING, IN_PROGRESS, COMPLETED, CANCELLED = "pending", "in_progress", "completed", "cancelled"
@@ -49,7 +49,7 @@ def expected_completion(request: Request) -> datetime:
     request the operator processes as controller, the end of the statutory month."""
     clocks = service.clocks_of(request)
     clock = clocks.get("processor_sla") or clocks["statutory"]
-    controller = request.controller or db.session.scalars(select(Controller).where(Controller.is_operator)).one()
+    controller = request.controller or service.operator_controller()
     if clock.due is None:  # paused, waiting for the subject: the month so far
         return datetime.now(timezone.utc)
     return datetime.combine(clock.due, time(23, 59, 59), tzinfo=controller.calendar.zone)

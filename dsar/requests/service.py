@@ -66,7 +66,7 @@ class NewRequest:
     message: Message | None = None
 
 
-def _operator(loaded: list[Controller] | None = None) -> Controller:
+def operator_controller(loaded: list[Controller] | None = None) -> Controller:
     """The operator's own controller row, read once per app context (per HTTP request).
 
     `loaded` spares the query when the caller already holds every controller row.
@@ -113,7 +113,7 @@ def create_request(data: NewRequest, principal: Principal, *, now: datetime | No
     permissions.check_create(principal, data.controller_id)
     controllers = list(db.session.scalars(select(Controller).order_by(Controller.id)))
     by_id = {c.id: c for c in controllers}
-    operator = _operator(controllers)
+    operator = operator_controller(controllers)
     if data.controller_id is not None and data.controller_id not in by_id:
         raise Invalid(f"unknown controller {data.controller_id!r}", "controller")
     if data.received_at is not None and data.received_at > now:
@@ -238,7 +238,7 @@ def perform(reference: str, action: str, principal: Principal, payload: dict | N
         raise Invalid(f"unknown action {action!r}", "action")
     request = get_request(reference, principal, for_update=True)
     permissions.check_action(principal, action, request)
-    operator = _operator()
+    operator = operator_controller()
     before = request.status
     after = lifecycle.next_status(action, before)
     data: dict = {}
@@ -379,7 +379,7 @@ def complete_fulfilment(request: Request, action: str, principal: Principal, sum
                          to_status=after.value if after.value != before else None, chain_head=chain_head)
     # The operator's row is only read by the clocks of a request with no controller.
     controller = request.controller
-    _touch(request, controller if controller is not None and controller.is_operator else _operator(), now)
+    _touch(request, controller if controller is not None and controller.is_operator else operator_controller(), now)
     return event
 
 
@@ -410,4 +410,4 @@ def _run_tasks(request: Request, task_ids: list[int], now: datetime) -> None:
 
 
 def clocks_of(request: Request, now: datetime | None = None) -> dict:
-    return request_clocks(request, _operator(), now or current_time())
+    return request_clocks(request, operator_controller(), now or current_time())

@@ -9,11 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from dsar import lifecycle, permissions
 from dsar.extensions import db
-from dsar.models import Controller, Request
+from dsar.models import Request
 from dsar.permissions import Principal
 from dsar.requests import service
 
@@ -152,9 +150,8 @@ def _redirect_subject(request: Request) -> str:
     controller = request.controller
     if controller is None or controller.is_operator or request.via_controller:
         return ""
-    operator = db.session.scalars(select(Controller).where(Controller.is_operator)).first()
     return _tell_subject(request, SUBJECT_TEMPLATES["forward"], controller=controller,
-                         operator=operator.name if operator is not None else controller.name)
+                         operator=service.operator_controller().name)
 
 
 def _tell_subject(request: Request, template: str, **context) -> str:
