@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from datetime import datetime, time, timezone
 
-from flask import current_app
 from sqlalchemy import select
 
 from dsar import audit
 from dsar.answers import webhooks
 from dsar.extensions import db
 from dsar.models import OpenGdprRequest, Request
+from dsar.public.links import public_url
 from dsar.requests import service
+from dsar.timeutil import now as current_time
 
 PENDING, IN_PROGRESS, COMPLETED, CANCELLED = "pending", "in_progress", "completed", "cancelled"
 STATUS_OF = {
@@ -51,7 +52,7 @@ def expected_completion(request: Request) -> datetime:
     clock = clocks.get("processor_sla") or clocks["statutory"]
     controller = request.controller or service.operator_controller()
     if clock.due is None:  # paused, waiting for the subject: the month so far
-        return datetime.now(timezone.utc)
+        return current_time()
     return datetime.combine(clock.due, time(23, 59, 59), tzinfo=controller.calendar.zone)
 
 
@@ -59,8 +60,7 @@ def results_url(row: OpenGdprRequest, request: Request, status: str) -> str | No
     """Where the controller reads what was done (our processor report), once completed."""
     if row.request_type not in RESULT_TYPES or status != COMPLETED:
         return None
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/api/v1/requests/{request.reference}/processor-report"
+    return public_url("answers_api.read_processor_report", reference=request.reference)
 
 
 def status_body(row: OpenGdprRequest, request: Request, status: str | None = None) -> dict:

@@ -48,6 +48,7 @@ from dsar.models import OpenGdprRequest
 from dsar.opengdpr import schemas
 from dsar.opengdpr.status import CHANNEL, PENDING, STATUS_OF, expected_completion, rfc3339, status_body
 from dsar.permissions import Forbidden, Principal
+from dsar.public.links import public_url
 from dsar.requests import service
 from dsar.timeutil import now as current_time
 
@@ -164,10 +165,6 @@ def require_token():
         authenticate()
 
 
-def _base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-
-
 @bp.get("/discovery")
 def discovery():
     """What we support (§6), and where our certificate is; our other rights as an extension."""
@@ -176,7 +173,7 @@ def discovery():
         "api_version": API_VERSION,
         "supported_identities": [{"identity_type": t, "identity_format": f} for t, f in schemas.SUPPORTED_IDENTITIES],
         "supported_subject_request_types": list(schemas.OPENGDPR_TYPES),
-        "processor_certificate": f"{_base_url()}/v1/certificate.pem",
+        "processor_certificate": public_url("opengdpr.certificate"),
         "extensions": {domain: {
             "subject_request_types": list(schemas.EXTENSION_TYPES),
             "request_fields": {
@@ -260,7 +257,7 @@ def create_opengdpr_request():
         "subject_request_id": request_id,
         "processor_signature": signing.sign(encoded.encode("ascii")),
     }, 201)
-    response.headers["Location"] = f"{_base_url()}/v1/opengdpr_requests/{request_id}"
+    response.headers["Location"] = public_url("opengdpr.read_opengdpr_request", request_id=request_id)
     return response
 
 
