@@ -175,10 +175,10 @@ def _identifier(request: Request, system: System | None) -> dict | None:
 # -- the status change ---------------------------------------------------------------------
 
 @when_finished
-def _on_finished(request: Request, tasks: list[Task], at: datetime) -> None:
+def _on_finished(request: Request, tasks, at: datetime) -> None:
     if not CHANGING_RIGHTS & set(request.rights):
         return
-    record_notices(request, tasks, at)
+    record_notices(request, tasks(), at)
 
 
 def record_notices(request: Request, tasks: list[Task], at: datetime) -> list[Notice]:

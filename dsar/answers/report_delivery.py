@@ -40,17 +40,17 @@ ACTION_WORDS = {"access": "search", "export": "export", "rectify": "rectificatio
 
 
 @when_finished
-def _on_finished(request: Request, tasks: list, at: datetime) -> None:
+def _on_finished(request: Request, tasks, at: datetime) -> None:
     controller = request.controller
     if controller is None or controller.is_operator:
         return  # the operator's own requests: its staff read the request page
+    tasks()  # brought up to date, for the report to show every task as it ended
     owe_report(request)
 
 
 def owe_report(request: Request) -> tuple[Message | None, WebhookDelivery | None]:
     """Queue the report's email and, with a webhook configured, its signed POST, in the
-    caller's transaction (whose tasks `when_finished` has brought up to date). The caller
-    commits."""
+    caller's transaction (its tasks up to date in the session). The caller commits."""
     report = processor_report.build(request)
     controller = request.controller
     message = None
